@@ -1,0 +1,52 @@
+# Pump program family assistant. `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export RASA_TELEMETRY_ENABLED ?= false
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONDONTWRITEBYTECODE ?= 1
+
+# Rasa 3.6 needs Python 3.10; the default python3 may be newer (and pyenv shims
+# for other versions fail), so take the first interpreter that really is 3.10.
+PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+.PHONY: run shell test build train evaluate report bench clean system-deps
+
+$(PY):
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install python3.10 (Rasa 3.6 does not run on newer Pythons)"; exit 1; }
+	$(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip<25" wheel setuptools
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+build: $(STAMP)
+	$(PY) -m bot build
+
+train: build
+	$(PY) -m bot train
+
+run: train
+	$(PY) -m bot serve
+
+shell: train
+	$(PY) -m bot shell
+
+report: $(STAMP)
+	$(PY) -m bot report
+
+# pytest exit code 5 means no test ran: that must fail, not pass quietly.
+test: train
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+evaluate: train
+	$(PY) -m bot.evaluate
+
+clean:
+	rm -rf build models/*.tar.gz models/.inputs.sha256 results

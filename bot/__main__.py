@@ -1,0 +1,59 @@
+"""Staff and build commands: `python -m bot <command>` (see README)."""
+import argparse
+import sys
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check", help="validate knowledge/ and print a summary")
+    sub.add_parser("build", help="validate knowledge/, build the spaCy pipeline and generated responses")
+    train = sub.add_parser("train", help="train a model if its inputs changed")
+    train.add_argument("--force", action="store_true")
+    sub.add_parser("serve", help="run the action server and the Rasa server in the foreground")
+    sub.add_parser("shell", help="the Rasa shell with the action server running")
+    report = sub.add_parser("report", help="recent escalations and unanswered questions")
+    report.add_argument("--days", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    from bot.knowledge import KnowledgeError, get_knowledge
+
+    try:
+        knowledge = get_knowledge()
+    except KnowledgeError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    if args.command == "check":
+        print(f"knowledge/ is valid: {len(knowledge.topics)} topics, contacts: {knowledge.contacts}")
+    elif args.command == "build":
+        from bot.build import domain_responses, spacy_pipeline
+
+        print("spaCy pipeline:", "built" if spacy_pipeline.build() else "up to date")
+        print("domain/generated_responses.yml:", "written" if domain_responses.write() else "up to date")
+    elif args.command == "train":
+        from bot.training import train
+
+        train(force=args.force)
+    elif args.command == "serve":
+        from bot.serve import serve
+
+        return serve()
+    elif args.command == "shell":
+        from bot.serve import shell
+
+        return shell()
+    elif args.command == "report":
+        from bot.appdb import AppDatabaseError
+        from bot.audit.report import build_report
+
+        try:
+            print(build_report(days=args.days))
+        except AppDatabaseError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

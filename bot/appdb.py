@@ -1,0 +1,83 @@
+"""The app database (SQLAlchemy 1.4, 2.0-style): audit rows and SMS state.
+
+APP_DATABASE_URL selects it (any SQLAlchemy URL); by default a SQLite file in
+var/. The tables are created on first use. `connect()` fails loudly with the
+URL (password hidden) when the database cannot be reached, so a server never
+starts while silently losing its records.
+"""
+import os
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Optional
+
+from sqlalchemy import Column, DateTime, Float, Integer, String, Text, create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import declarative_base, sessionmaker
+
+from bot import PROJECT_ROOT
+
+DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'app.db'}"
+
+Base = declarative_base()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Escalation(Base):
+    """One escalated message. Never the message text: only what staff need to follow up."""
+
+    __tablename__ = "escalations"
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    channel = Column(String(64), nullable=False)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    level = Column(String(16), nullable=False)
+    reason = Column(String(500), nullable=False)
+    reading_mgdl = Column(Float, nullable=True)
+
+
+class UnansweredQuestion(Base):
+    """A question the bot could not answer (fallback or out of scope), for staff review."""
+
+    __tablename__ = "unanswered_questions"
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    channel = Column(String(64), nullable=False)
+    conversation_id = Column(String(128), nullable=False)
+    intent = Column(String(64), nullable=False)
+    text = Column(Text, nullable=False)
+
+
+class AppDatabaseError(RuntimeError):
+    """The app database is unreachable or unusable."""
+
+
+def database_url() -> str:
+    return os.environ.get("APP_DATABASE_URL") or DEFAULT_URL
+
+
+@lru_cache(maxsize=None)
+def connect(url: Optional[str] = None) -> Engine:
+    """Engine for the app database, tables created; raises AppDatabaseError if unreachable."""
+    url = url or database_url()
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database:
+        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+    try:
+        engine = create_engine(url, future=True, pool_pre_ping=True)
+        with engine.begin() as conn:
+            conn.execute(text("SELECT 1"))
+        Base.metadata.create_all(engine)
+    except SQLAlchemyError as exc:
+        raise AppDatabaseError(
+            f"cannot use the app database at {parsed.render_as_string(hide_password=True)} "
+            f"(APP_DATABASE_URL): {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        ) from exc
+    return engine
+
+
+def session_factory(url: Optional[str] = None) -> sessionmaker:
+    return sessionmaker(connect(url), future=True, expire_on_commit=False)

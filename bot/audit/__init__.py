@@ -1,0 +1,1 @@
+"""Staff follow-up records: escalations and unanswered questions."""

@@ -1,0 +1,35 @@
+"""Turning a Rasa user event into an audit row (pure, so it is testable offline)."""
+from typing import Any, Dict, Optional, Union
+
+from bot.appdb import Escalation, UnansweredQuestion
+
+ESCALATION_LEVELS = {"escalate_emergency": "emergency", "escalate_clinic": "clinic"}
+UNANSWERED_INTENTS = ("nlu_fallback", "out_of_scope")
+MAX_QUESTION_CHARS = 500
+
+
+def record_for(event: Dict[str, Any]) -> Optional[Union[Escalation, UnansweredQuestion]]:
+    if event.get("event") != "user":
+        return None
+    parse = event.get("parse_data") or {}
+    intent = (parse.get("intent") or {}).get("name")
+    channel = event.get("input_channel") or "unknown"
+    conversation_id = str(event.get("sender_id") or "unknown")
+    if intent in ESCALATION_LEVELS:
+        entities = {e.get("entity"): e.get("value") for e in parse.get("entities") or []}
+        reading = entities.get("escalation_reading")
+        return Escalation(
+            channel=channel,
+            conversation_id=conversation_id,
+            level=ESCALATION_LEVELS[intent],
+            reason=str(entities.get("escalation_reason") or "not given")[:500],
+            reading_mgdl=float(reading) if reading not in (None, "") else None,
+        )
+    if intent in UNANSWERED_INTENTS:
+        return UnansweredQuestion(
+            channel=channel,
+            conversation_id=conversation_id,
+            intent=intent,
+            text=(event.get("text") or "")[:MAX_QUESTION_CHARS],
+        )
+    return None

@@ -1,0 +1,27 @@
+"""Rasa's response generator, with the clinic contacts filled in at run time.
+
+Configured in endpoints.yml as `nlg: type: bot.nlg.ContactFillingNLG`. Responses in
+the domain keep {clinic_phone}-style placeholders; the values come from
+knowledge/contacts.yml overridden by the environment when the server starts.
+"""
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.knowledge import get_knowledge
+
+
+class ContactFillingNLG(TemplatedNaturalLanguageGenerator):
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None):
+        super().__init__((domain or Domain.empty()).responses)
+        self.contacts = dict(get_knowledge().contacts)  # fails at start, not mid-chat
+
+    async def generate(
+        self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text, **kwargs: Any
+    ) -> Optional[Dict[Text, Any]]:
+        return await super().generate(
+            utter_action, tracker, output_channel, **{**self.contacts, **kwargs}
+        )
