@@ -47,7 +47,8 @@ def train(force: bool = False) -> bool:
         return False
     rasa = str(Path(sys.executable).with_name("rasa"))
     subprocess.run(
-        [rasa, "train", "--out", str(MODEL_DIR), "--fixed-model-name", f"pump-{current[:12]}"],
+        [rasa, "train", "--domain", "domain", "--out", str(MODEL_DIR),
+         "--fixed-model-name", f"pump-{current[:12]}"],
         cwd=PROJECT_ROOT,
         check=True,
     )

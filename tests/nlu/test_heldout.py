@@ -1,0 +1,32 @@
+"""Intent accuracy on phrasings the model never saw (tests/nlu/heldout.yml)."""
+from rasa.shared.nlu.training_data.loading import load_data
+
+from bot import PROJECT_ROOT
+from bot.nlu_eval import HELDOUT, evaluate
+
+# The target is 95% for families' own words; the test guards against regressions.
+MIN_ACCURACY = 0.93
+
+
+def _norm(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum() or ch == " ").strip()
+
+
+def test_heldout_set_is_large_and_never_trained_on():
+    heldout = load_data(str(HELDOUT)).intent_examples
+    trained = {_norm(e.get("text")) for e in load_data(str(PROJECT_ROOT / "data/nlu")).intent_examples}
+    assert len(heldout) >= 100
+    overlap = [e.get("text") for e in heldout if _norm(e.get("text")) in trained]
+    assert not overlap, f"held-back phrasings also in training data: {overlap}"
+
+
+def test_heldout_intent_accuracy(record_property):
+    result = evaluate()
+    record_property("heldout_accuracy", result.accuracy)
+    print(f"\nheld-back NLU accuracy: {result.correct}/{result.total} = {result.accuracy:.1%}")
+    for text, expected, got, conf in result.errors:
+        print(f"  {expected} -> {got} ({conf:.2f}): {text}")
+    assert result.accuracy >= MIN_ACCURACY
+    # Safety: no held-back emergency or clinic message may come out un-escalated.
+    missed = [e for e in result.errors if e[1].startswith("escalate_") and not e[2].startswith("escalate_")]
+    assert not missed, missed
