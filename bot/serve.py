@@ -41,10 +41,20 @@ def commands(rasa_port: int = 5005, action_port: int = 5055, web_port: Optional[
     return cmds
 
 
-def serve() -> int:
+def _model_status(port: int) -> Optional[int]:
+    """HTTP status of Rasa's /status: 200 model loaded, 409 no model; None while starting."""
+    import requests
+
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/status", timeout=2).status_code
+    except requests.RequestException:
+        return None
+
+
+def serve(rasa_port: int = 5005) -> int:
     procs = {
         name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=rasa_env())
-        for name, cmd in commands().items()
+        for name, cmd in commands(rasa_port=rasa_port).items()
     }
     stopping = False
 
@@ -56,7 +66,19 @@ def serve() -> int:
     signal.signal(signal.SIGTERM, stop)
     print("Starting: " + ", ".join(procs) + ". Rasa REST: http://localhost:5005/webhooks/rest/webhook", flush=True)
     exit_code = 0
+    ready = False
     while not stopping:
+        if not ready:
+            # Rasa keeps running with no model when loading fails (bad knowledge
+            # file, broken component): treat that as a failed start, not a silent bot.
+            status = _model_status(rasa_port)
+            if status == 200:
+                ready = True
+                print("Ready: the assistant is answering.", flush=True)
+            elif status is not None:
+                print("The Rasa server started but could not load the model (see the error above); "
+                      "stopping.", file=sys.stderr)
+                exit_code, stopping = 1, True
         for name, proc in procs.items():
             if proc.poll() is not None:
                 print(f"{name} exited with code {proc.returncode}; stopping the others.", file=sys.stderr)

@@ -43,6 +43,14 @@ def wait_http(url: str, timeout: float = START_TIMEOUT, proc: Optional[subproces
     raise TimeoutError(f"{url} did not come up in {timeout} s")
 
 
+def wait_model_loaded(url: str, timeout: float = START_TIMEOUT, proc: Optional[subprocess.Popen] = None) -> None:
+    """Rasa keeps serving (and answering nothing) when its model fails to load: check /status."""
+    wait_http(f"{url}/status", timeout, proc)
+    status = requests.get(f"{url}/status", timeout=5)
+    if status.status_code != 200 or not status.json().get("model_id"):
+        raise RuntimeError(f"Rasa at {url} has no model loaded: {status.status_code} {status.text[:300]}")
+
+
 def base_env(workdir: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -104,7 +112,7 @@ class RasaServer:
              "--credentials", str(self.credentials)],
             cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        wait_http(f"{self.url}/status", proc=self.proc)
+        wait_model_loaded(self.url, proc=self.proc)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

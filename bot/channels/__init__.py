@@ -1,0 +1,1 @@
+"""Rasa input channels configured in credentials.yml."""

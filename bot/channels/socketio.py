@@ -1,0 +1,93 @@
+"""Rasa's socket.io channel with CORS limited to the website's origins.
+
+Rasa 3.6's SocketIOInput creates its AsyncServer with cors_allowed_origins=[],
+which turns python-engineio's origin check off: any web page could open a chat
+socket. This subclass lets engineio check the Origin header against a list.
+
+The list comes from the environment variable WEB_ALLOWED_ORIGINS (comma
+separated, e.g. "https://clinic.example.org,http://localhost:8080"), else from
+`cors_allowed_origins` in credentials.yml, else DEFAULT_ORIGINS. A request with
+an Origin not in the list is refused with HTTP 400; clients that send no Origin
+header (non-browser clients) are not affected, as in engineio itself.
+
+Register it in credentials.yml under its module path:
+
+    bot.channels.socketio.RestrictedSocketIOInput:
+      user_message_evt: user_uttered
+      bot_message_evt: bot_uttered
+      session_persistence: true
+
+Replies with session_persistence on need python-socketio 5.9.x (see the pin in
+pyproject.toml and Rasa issue 13027).
+"""
+import os
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Union
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.socketio import SocketIOInput
+from sanic import Blueprint
+
+ORIGINS_ENV = "WEB_ALLOWED_ORIGINS"
+DEFAULT_ORIGINS = ("http://localhost:8080", "http://127.0.0.1:8080")
+
+
+def parse_origins(value: Union[None, Text, Iterable[Text]]) -> List[Text]:
+    """A comma separated string (or a list) as a clean list of origins.
+
+    Origins are compared exactly by engineio, so a trailing slash is dropped
+    ("http://localhost:8080/" -> "http://localhost:8080"). "*" is refused: it
+    would turn the check into "allow every site".
+    """
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    origins = []
+    for item in items:
+        origin = str(item).strip().rstrip("/")
+        if not origin:
+            continue
+        if origin == "*" or "://" not in origin:
+            raise ValueError(
+                f"{ORIGINS_ENV}: {origin!r} is not an origin like https://clinic.example.org"
+            )
+        if origin not in origins:
+            origins.append(origin)
+    return origins
+
+
+def allowed_origins(configured: Union[None, Text, Iterable[Text]] = None) -> List[Text]:
+    """The origins allowed to open a chat socket: environment, then credentials, then default."""
+    for source in (os.environ.get(ORIGINS_ENV), configured):
+        origins = parse_origins(source)
+        if origins:
+            return origins
+    return list(DEFAULT_ORIGINS)
+
+
+class RestrictedSocketIOInput(SocketIOInput):
+    """SocketIOInput whose socket.io server only accepts the configured origins."""
+
+    @classmethod
+    def name(cls) -> Text:
+        # Same name as the built-in channel: trackers record "socketio" and the
+        # webhook stays at /webhooks/socketio.
+        return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        channel = super().from_credentials(credentials)
+        channel.cors_allowed_origins = allowed_origins(credentials.get("cors_allowed_origins"))
+        return channel
+
+    def __init__(self, *args: Any, cors_allowed_origins: Optional[Iterable[Text]] = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.cors_allowed_origins = allowed_origins(cors_allowed_origins)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        socketio_webhook = super().blueprint(on_new_message)
+        # The parent built its AsyncServer with cors_allowed_origins=[] (check
+        # off); engineio reads the attribute per request, so set it before the
+        # server is attached to the app and serves anything.
+        self.sio.eio.cors_allowed_origins = list(self.cors_allowed_origins)
+        return socketio_webhook
