@@ -27,12 +27,9 @@ EXTRACTOR = "EscalationDetector"
 class EscalationDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # An escalate_* intent predicted by the classifier alone is kept when at
-        # least this confident: it can only add escalations, never remove them.
-        return {"classifier_threshold": 0.5}
+        return {}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
-        self.threshold = config["classifier_threshold"]
         self.rules = load_rules()  # a broken escalation.yml stops the server at start
 
     @classmethod
@@ -58,12 +55,14 @@ class EscalationDetector(GraphComponent):
         result = assess(text, self.rules)
         level = result.level
         reason = result.reason_text
+        # An escalate_* intent from the classifier (one that got past the
+        # FallbackClassifier) is kept even when the patterns found nothing: it
+        # can only add escalations, and every escalation gets a reason.
         predicted = (message.get(INTENT) or {}).get("name")
-        confidence = (message.get(INTENT) or {}).get("confidence") or 0.0
         classifier_level = next((lvl for lvl, i in LEVEL_INTENTS.items() if i == predicted), "none")
-        if confidence >= self.threshold and SEVERITY[classifier_level] > SEVERITY[level]:
+        if SEVERITY[classifier_level] > SEVERITY[level]:
             level = classifier_level
-            reason = reason or self.rules.unspecified_reason
+            reason = reason or self.rules.classifier_reasons[level]
         if level == "none":
             return
         intent = {"name": LEVEL_INTENTS[level], "confidence": 1.0}

@@ -14,6 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import action_fallback
+from bot.escalation import load_rules
 from bot.knowledge import get_knowledge
 
 
@@ -21,11 +22,14 @@ class ContactFillingNLG(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None):
         super().__init__((domain or Domain.empty()).responses)
         self.contacts = dict(get_knowledge().contacts)  # fails at start, not mid-chat
+        self.default_reason = load_rules().classifier_reasons["clinic"]
         action_fallback.install()
 
     async def generate(
         self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text, **kwargs: Any
     ) -> Optional[Dict[Text, Any]]:
-        return await super().generate(
-            utter_action, tracker, output_channel, **{**self.contacts, **kwargs}
-        )
+        values = dict(self.contacts)
+        if tracker.get_slot("escalation_reason") is None:
+            # e.g. a typed "/escalate_clinic" skips the NLU pipeline that sets it
+            values["escalation_reason"] = self.default_reason
+        return await super().generate(utter_action, tracker, output_channel, **{**values, **kwargs})

@@ -1,0 +1,56 @@
+"""The escalation NLU component on Rasa messages, offline (no model, no server)."""
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.escalation import load_rules
+from bot.escalation_component import EscalationDetector
+
+
+@pytest.fixture(scope="module")
+def component():
+    return EscalationDetector(EscalationDetector.get_default_config())
+
+
+def parsed(component, text, intent="ask_saline_week", confidence=0.9):
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
+                            "intent_ranking": [{"name": intent, "confidence": confidence}], "entities": []})
+    component.process([message])
+    entities = {e["entity"]: e["value"] for e in message.get("entities")}
+    return message.get("intent")["name"], entities
+
+
+def test_a_reading_overrides_a_topic_intent(component):
+    intent, entities = parsed(component, "day 3 of saline and her bg is 45")
+    assert intent == "escalate_clinic"
+    assert entities["escalation_reason"] == "readings below 70"
+    assert entities["escalation_reading"] == "45"
+    assert entities["pump_failure"] == "no"
+
+
+def test_emergency_beats_everything(component):
+    intent, entities = parsed(component, "he had a seizure, is that from the saline week?", "escalate_clinic", 1.0)
+    assert intent == "escalate_emergency"
+
+
+def test_pump_failure_with_a_high_sets_the_back_up_plan_flag(component):
+    intent, entities = parsed(component, "pump stopped working and he's 340")
+    assert intent == "escalate_clinic" and entities["pump_failure"] == "yes"
+
+
+def test_topic_questions_with_numbers_are_left_alone(component):
+    for text in ("my daughter is 9, can she get a pump", "day 3 of saline, still shots?", "is follow up every 3 months"):
+        assert parsed(component, text) == ("ask_saline_week", {}), text
+
+
+def test_a_confident_classifier_escalation_is_kept_with_a_generic_reason(component):
+    intent, entities = parsed(component, "something is really wrong with him", "escalate_emergency", 0.8)
+    assert intent == "escalate_emergency"
+    assert entities["escalation_reason"] == load_rules().classifier_reasons["emergency"]
+
+
+def test_every_classifier_escalation_gets_a_reason(component):
+    # Whatever its confidence, an escalate_* intent that reaches the dialogue is
+    # answered with utter_escalate_*, whose text needs the reason slot filled.
+    intent, entities = parsed(component, "not sure what's going on", "escalate_clinic", 0.3)
+    assert intent == "escalate_clinic"
+    assert entities["escalation_reason"] == load_rules().classifier_reasons["clinic"]
