@@ -14,7 +14,7 @@ export PYTHONDONTWRITEBYTECODE ?= 1
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: run shell test build train evaluate report bench clean system-deps
+.PHONY: run shell test build train evaluate report retention bench clean system-deps
 
 $(PY):
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install python3.10 (Rasa 3.6 does not run on newer Pythons)"; exit 1; }
@@ -25,7 +25,13 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-build: $(STAMP)
+# The chat widget's npm packages (web/package-lock.json), for bot/web.py.
+WEB_STAMP := web/node_modules/.installed
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+build: $(STAMP) $(WEB_STAMP)
 	$(PY) -m bot build
 
 train: build
@@ -40,10 +46,21 @@ shell: train
 report: $(STAMP)
 	$(PY) -m bot report
 
+# Deletes conversations and audit rows older than RETENTION_DAYS (default 365);
+# `make retention RETENTION_ARGS="--days 90 --dry-run"` to pick or only count.
+retention: $(STAMP)
+	$(PY) -m bot retention $(RETENTION_ARGS)
+
 # pytest exit code 5 means no test ran: that must fail, not pass quietly.
-test: train
+test: train system-deps
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+# Debian's chromium for the browser tests (tests/web/); Playwright never downloads one.
+system-deps:
+	@test -x /usr/bin/chromium || { \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 evaluate: train
 	$(PY) -m bot.evaluate

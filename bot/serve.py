@@ -32,9 +32,12 @@ def commands(rasa_port: int = 5005, action_port: int = 5055, web_port: Optional[
         "rasa server": [
             _bin("rasa"), "run", "--enable-api", "--port", str(rasa_port),
             "--model", str(MODEL_DIR), "--endpoints", "endpoints.yml",
-            "--credentials", "credentials.yml", "--cors", os.environ.get("CORS_ORIGINS", "*"),
+            "--credentials", "credentials.yml",
         ],
     }
+    # The HTTP API can read any conversation: protect it with a token when one is set.
+    if os.environ.get("RASA_API_TOKEN"):
+        cmds["rasa server"] += ["--auth-token", os.environ["RASA_API_TOKEN"]]
     web_dir = PROJECT_ROOT / "web"
     if web_port and (web_dir / "index.html").exists():
         cmds["web page"] = [sys.executable, "-m", "bot.web", "--port", str(web_port)]

@@ -8,7 +8,9 @@ The list comes from the environment variable WEB_ALLOWED_ORIGINS (comma
 separated, e.g. "https://clinic.example.org,http://localhost:8080"), else from
 `cors_allowed_origins` in credentials.yml, else DEFAULT_ORIGINS. A request with
 an Origin not in the list is refused with HTTP 400; clients that send no Origin
-header (non-browser clients) are not affected, as in engineio itself.
+header (non-browser clients) are not affected, as in engineio itself. The
+socket.io route's CORS headers come from engineio alone, also under
+`rasa run --cors ...` (Sanic-CORS would add a second, invalid copy).
 
 Register it in credentials.yml under its module path:
 
@@ -28,6 +30,8 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 ORIGINS_ENV = "WEB_ALLOWED_ORIGINS"
+# The request.ctx flag by which Sanic-CORS (sanic_cors.core) skips a response.
+SANIC_CORS_EVALUATED = "_sanic_cors_e"
 DEFAULT_ORIGINS = ("http://localhost:8080", "http://127.0.0.1:8080")
 
 
@@ -90,4 +94,21 @@ class RestrictedSocketIOInput(SocketIOInput):
         # off); engineio reads the attribute per request, so set it before the
         # server is attached to the app and serves anything.
         self.sio.eio.cors_allowed_origins = list(self.cors_allowed_origins)
+
+        # `rasa run --cors ...` (as `make run` does) adds Sanic-CORS headers to
+        # every route, the socket.io one too: with engineio's own headers that
+        # makes "Access-Control-Allow-Origin: x, x", which browsers reject, so
+        # the polling transport breaks. Mark socket.io requests as already
+        # handled so Sanic-CORS leaves them to engineio.
+        socket_path = "/" + (self.socketio_path or "/socket.io").strip("/")
+
+        async def leave_cors_to_engineio(request: Any) -> None:
+            if request.path.rstrip("/") == socket_path:
+                setattr(request.ctx, SANIC_CORS_EVALUATED, "1")
+
+        @socketio_webhook.listener("before_server_start")
+        async def add_middleware(app: Any, _loop: Any) -> None:
+            # Sanic reads the app's request middleware list per request.
+            app.register_middleware(leave_cors_to_engineio, "request")
+
         return socketio_webhook

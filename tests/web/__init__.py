@@ -1,0 +1,1 @@
+"""Website chat: the socket.io channel, the static site and the widget in a real browser."""
