@@ -56,14 +56,26 @@ test: train system-deps
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
-# Debian's chromium for the browser tests (tests/web/); Playwright never downloads one.
+# Debian packages for the tests, whichever are missing, in one apt-get: chromium for the
+# browser tests (tests/web/; Playwright never downloads one), postgresql and redis-server
+# for tests/reliability (they start their own throwaway servers on free loopback ports).
 system-deps:
-	@test -x /usr/bin/chromium || { \
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null 2>&1 || test -x /usr/bin/redis-server || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
-	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	  echo "Installing Debian packages:$$missing"; \
+	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
 
 evaluate: train
 	$(PY) -m bot.evaluate
+
+# Speed and memory against the stock `rasa init` bot, on loopback (about 10 minutes): results/bench.md
+bench: train
+	$(PY) -m bot.bench
 
 clean:
 	rm -rf build models/*.tar.gz models/.inputs.sha256 results

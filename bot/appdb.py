@@ -12,7 +12,7 @@ from typing import Optional
 
 from sqlalchemy import Column, DateTime, Float, Integer, String, Text, create_engine, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from bot import PROJECT_ROOT
@@ -70,13 +70,22 @@ def connect(url: Optional[str] = None) -> Engine:
         engine = create_engine(url, future=True, pool_pre_ping=True)
         with engine.begin() as conn:
             conn.execute(text("SELECT 1"))
-        Base.metadata.create_all(engine)
+        _create_tables(engine)
     except SQLAlchemyError as exc:
         raise AppDatabaseError(
             f"cannot use the app database at {parsed.render_as_string(hide_password=True)} "
             f"(APP_DATABASE_URL): {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
         ) from exc
     return engine
+
+
+def _create_tables(engine: Engine) -> None:
+    # Replicas starting together on an empty database race to create the same
+    # tables; the loser's CREATE fails, and a second look finds them in place.
+    try:
+        Base.metadata.create_all(engine)
+    except (ProgrammingError, IntegrityError, OperationalError):
+        Base.metadata.create_all(engine)
 
 
 def session_factory(url: Optional[str] = None) -> sessionmaker:

@@ -11,7 +11,10 @@ from typing import Any, Optional, Text
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from sqlalchemy.engine import make_url
+from rasa.shared.exceptions import RasaException
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import PROJECT_ROOT
 
@@ -20,6 +23,26 @@ DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
 
 def tracker_store_url() -> str:
     return os.environ.get("TRACKER_STORE_URL") or DEFAULT_URL
+
+
+class TrackerStoreUnavailable(RasaException):
+    """The tracker store database cannot be reached or used."""
+
+
+def check_connection(url: URL, timeout: int = 10) -> None:
+    """Connect once and run SELECT 1; raises TrackerStoreUnavailable with the reason."""
+    connect_args = {"connect_timeout": timeout} if url.get_backend_name() == "postgresql" else {}
+    engine = create_engine(url, future=True, connect_args=connect_args)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        raise TrackerStoreUnavailable(
+            f"cannot use the tracker store at {url.render_as_string(hide_password=True)} "
+            f"(TRACKER_STORE_URL): {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        ) from exc
+    finally:
+        engine.dispose()
 
 
 class ConfiguredSQLTrackerStore(SQLTrackerStore):
@@ -33,6 +56,7 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         url = make_url(tracker_store_url())
         if url.drivername.startswith("sqlite") and url.database:
             os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
+        check_connection(url)
         super().__init__(
             domain=domain,
             dialect=url.drivername,

@@ -51,6 +51,17 @@ def wait_model_loaded(url: str, timeout: float = START_TIMEOUT, proc: Optional[s
         raise RuntimeError(f"Rasa at {url} has no model loaded: {status.status_code} {status.text[:300]}")
 
 
+def _stop_if_failing(proc: subprocess.Popen, wait) -> None:
+    """Run a readiness wait; a server that never became ready must not outlive the test."""
+    try:
+        wait()
+    except BaseException:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        raise
+
+
 def base_env(workdir: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -72,7 +83,7 @@ class ActionServer:
             [RASA, "run", "actions", "--actions", "actions", "--port", str(self.port)],
             cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        wait_http(f"http://127.0.0.1:{self.port}/health", proc=self.proc)
+        _stop_if_failing(self.proc, lambda: wait_http(f"http://127.0.0.1:{self.port}/health", proc=self.proc))
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -89,7 +100,7 @@ class RasaServer:
 
     def __init__(self, workdir: Path, env: Dict[str, str], action_url: str,
                  credentials: Optional[dict] = None, endpoints_extra: Optional[dict] = None,
-                 port: Optional[int] = None, model: Optional[Path] = None):
+                 port: Optional[int] = None, model: Optional[Path] = None, wait: bool = True):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir, self.env = workdir, env
@@ -99,12 +110,15 @@ class RasaServer:
         self.endpoints = workdir / f"endpoints-{self.port}.yml"
         self.endpoints.write_text(yaml.safe_dump(endpoints))
         self.credentials = workdir / f"credentials-{self.port}.yml"
-        self.credentials.write_text(yaml.safe_dump({"rest": None, **(credentials or {})}))
+        # REST as credentials.yml registers it (bot/channels/rest.py, under the name "rest").
+        self.credentials.write_text(yaml.safe_dump({"bot.channels.rest.CheckedRestInput": None,
+                                                    **(credentials or {})}))
         self.model = model or latest_model()
         assert self.model, f"no trained model in {MODEL_DIR}: run `make train`"
-        self.start()
+        self.start(wait)
 
-    def start(self) -> None:
+    def start(self, wait: bool = True) -> None:
+        """Start `rasa run`; wait=False returns at once (then call wait_ready(), e.g. for replicas)."""
         self.log = open(self.workdir / f"rasa-{self.port}.log", "a")
         self.proc = subprocess.Popen(
             [RASA, "run", "--enable-api", "--port", str(self.port), "--interface", "127.0.0.1",
@@ -112,7 +126,11 @@ class RasaServer:
              "--credentials", str(self.credentials)],
             cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        wait_model_loaded(self.url, proc=self.proc)
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        _stop_if_failing(self.proc, lambda: wait_model_loaded(self.url, proc=self.proc))
 
     def stop(self) -> None:
         if self.proc.poll() is None:

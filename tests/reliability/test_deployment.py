@@ -1,0 +1,148 @@
+"""docker-compose.yml, parsed (Docker does not run here): the production shape and its settings.
+
+Replicas behind nginx, sharing the Postgres tracker store and app database and
+the Redis lock store; the compose endpoints differ from endpoints.yml only in
+the action server's address; every file the compose file and the Dockerfile
+use exists; every variable the compose file reads is documented in the README.
+"""
+import re
+
+import pytest
+import yaml
+from sqlalchemy.engine import make_url
+
+from bot import PROJECT_ROOT
+from bot.stores.lock import AtomicRedisLockStore
+
+COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+NGINX_CONF = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
+DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
+VARIABLE = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
+EXAMPLE_ENV = {"POSTGRES_PASSWORD": "pw", "CLINIC_PROGRAM_NAME": "p", "CLINIC_PHONE": "1",
+               "CLINIC_HOURS": "h", "CLINIC_AFTER_HOURS_PHONE": "2"}
+
+
+def interpolate(value: str, env: dict) -> str:
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error} substitution."""
+    def substitute(match):
+        name, op, arg = match.groups()
+        if env.get(name):
+            return env[name]
+        if op and "?" in op:
+            raise KeyError(f"{name}: {arg}")
+        return arg or ""
+    return VARIABLE.sub(substitute, str(value))
+
+
+def env_of(service: str, env: dict = EXAMPLE_ENV) -> dict:
+    return {k: interpolate(v, env) for k, v in (SERVICES[service].get("environment") or {}).items()}
+
+
+def replicas():
+    return sorted(name for name, s in SERVICES.items() if s.get("command", [None, None])[:2] == ["rasa", "run"]
+                  and "actions" not in s["command"])
+
+
+def option(command: list, flag: str) -> str:
+    return command[command.index(flag) + 1]
+
+
+def test_services_of_the_production_shape():
+    assert set(SERVICES) == {"rasa-1", "rasa-2", "actions", "nginx", "web", "postgres", "redis"}
+    assert replicas() == ["rasa-1", "rasa-2"]
+    built = [name for name, s in SERVICES.items() if "build" in s]
+    assert sorted(built) == ["actions", "rasa-1", "rasa-2", "web"]
+    assert {SERVICES[name]["image"] for name in built} == {"pump-assistant"}
+    assert all(s.get("restart") == "unless-stopped" for s in SERVICES.values())
+
+
+@pytest.mark.parametrize("replica", ["rasa-1", "rasa-2"])
+def test_replicas_share_postgres_and_redis(replica):
+    service, env = SERVICES[replica], env_of(replica)
+    tracker, app = make_url(env["TRACKER_STORE_URL"]), make_url(env["APP_DATABASE_URL"])
+    postgres = env_of("postgres")
+    assert (tracker.get_backend_name(), tracker.host, tracker.username) == ("postgresql", "postgres", postgres["POSTGRES_USER"])
+    assert tracker.database == postgres["POSTGRES_DB"]
+    assert tracker.password == postgres["POSTGRES_PASSWORD"] == app.password == "pw"
+    assert (app.host, app.database) == ("postgres", "pump_app")
+    init_sql = (PROJECT_ROOT / "deploy" / "postgres-init.sql").read_text()
+    assert f"CREATE DATABASE {app.database} OWNER {postgres['POSTGRES_USER']}" in init_sql
+
+    lock = AtomicRedisLockStore(env["LOCK_STORE_URL"])  # parses the URL, connects to nothing
+    assert lock.red.connection_pool.connection_kwargs["host"] == "redis"
+    assert int(env["SANIC_WORKERS"]) >= 1
+
+    assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "ports" not in service, "replicas are reached through nginx only"
+    assert "--enable-api" not in service["command"]
+    assert option(service["command"], "--endpoints") == "deploy/endpoints.yml"
+    assert option(service["command"], "--port") == "5005"
+    assert (PROJECT_ROOT / option(service["command"], "--credentials")).exists()
+
+
+def test_every_required_setting_must_be_given():
+    for name in ("POSTGRES_PASSWORD", "CLINIC_PHONE", "CLINIC_AFTER_HOURS_PHONE"):
+        with pytest.raises(KeyError, match=name):
+            env_of("rasa-1", {k: v for k, v in EXAMPLE_ENV.items() if k != name})
+    for service in ("rasa-1", "actions", "web"):
+        assert {"CLINIC_PROGRAM_NAME", "CLINIC_PHONE", "CLINIC_HOURS", "CLINIC_AFTER_HOURS_PHONE"} <= set(env_of(service))
+
+
+def test_compose_endpoints_are_endpoints_yml_with_the_action_server_in_compose():
+    ours = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
+    compose = yaml.safe_load((PROJECT_ROOT / "deploy" / "endpoints.yml").read_text())
+    action_port = option(SERVICES["actions"]["command"], "--port")
+    assert compose.pop("action_endpoint") == {"url": f"http://actions:{action_port}/webhook"}
+    ours.pop("action_endpoint")
+    assert compose == ours
+
+
+def test_nginx_balances_the_replicas_and_forwards_only_the_channels():
+    upstreams = dict(re.findall(r"upstream (\w+) \{(.*?)\}", NGINX_CONF, re.S))
+    assert set(upstreams) == {"rasa_replicas", "rasa_socketio"}
+    for body in upstreams.values():
+        assert re.findall(r"server ([\w-]+):(\d+)", body) == [(r, "5005") for r in replicas()]
+    assert "ip_hash;" in upstreams["rasa_socketio"], "socket.io connections must stay on one replica"
+    locations = re.findall(r"location (=?\s*\S+) \{", NGINX_CONF)
+    assert locations == ["/webhooks/", "/socket.io/", "= /health", "/"]
+    assert "return 404;" in NGINX_CONF.split("location / {")[1]
+
+    nginx = SERVICES["nginx"]
+    mount = nginx["volumes"][0].split(":")
+    assert (PROJECT_ROOT / mount[0]).resolve() == PROJECT_ROOT / "deploy" / "nginx.conf"
+    assert mount[1] == "/etc/nginx/conf.d/default.conf"
+    public_port, container_port = nginx["ports"][0].split(":")
+    assert container_port == re.search(r"listen (\d+);", NGINX_CONF).group(1)
+    assert set(nginx["depends_on"]) == set(replicas())
+
+    # The page tells browsers to reach Rasa through nginx, and the replicas accept the page's origin.
+    web = env_of("web")
+    assert web["RASA_URL"] == f"http://localhost:{public_port}"
+    web_port = SERVICES["web"]["ports"][0].split(":")[0]
+    assert env_of("rasa-1")["WEB_ALLOWED_ORIGINS"] == f"http://localhost:{web_port}"
+
+
+def test_files_the_compose_file_and_dockerfile_use_exist():
+    for service in SERVICES.values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (PROJECT_ROOT / source).is_file(), source
+    assert DOCKERFILE.splitlines()[[l.startswith("FROM") for l in DOCKERFILE.splitlines()].index(True)] == \
+        "FROM python:3.10-slim"
+    assert "RUN make train" in DOCKERFILE
+    for line in DOCKERFILE.splitlines():
+        if line.startswith("COPY "):
+            for source in line.split()[1:-1]:
+                assert list(PROJECT_ROOT.glob(source.rstrip("/"))), f"Dockerfile copies {source}, which is missing"
+
+
+def test_every_variable_the_compose_file_reads_is_in_the_readme():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    text = (PROJECT_ROOT / "docker-compose.yml").read_text()
+    names = sorted({m.group(1) for m in VARIABLE.finditer(text)})
+    assert names
+    missing = [name for name in names if f"`{name}`" not in readme]
+    assert not missing, f"docker-compose.yml reads {missing}, which README.md does not mention"
