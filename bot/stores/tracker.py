@@ -5,12 +5,16 @@ scale-out); unset, conversations go to a SQLite file in var/. Using one URL
 keeps endpoints.yml free of ${VAR} placeholders, which Rasa refuses to start
 with when the variable is unset (so plain `rasa shell` keeps working).
 """
+import json
 import os
-from typing import Any, Optional, Text
+from typing import Any, List, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.exceptions import RasaException
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
@@ -69,3 +73,31 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             event_broker=event_broker,
             **kwargs,
         )
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the new events, then publish exactly those to the event broker.
+
+        Rasa's SQLTrackerStore.save first re-reads and deserialises the whole
+        stored tracker only to find the new events for the broker, and then
+        counts the stored events again to find what to insert. Here the count
+        is done once and serves both, which saves a full tracker load on every
+        message; publishing after the commit also means an audit record is only
+        written for events that were really stored.
+        """
+        with self.session_scope() as session:
+            new_events: List[Event] = list(self._additional_events(session, tracker))
+            for event in new_events:
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+        if self.event_broker is not None:
+            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
