@@ -3,7 +3,7 @@
 Configured in endpoints.yml as `nlg: type: bot.nlg.ContactFillingNLG`. Responses in
 the domain keep {clinic_phone}-style placeholders; the values come from
 knowledge/contacts.yml overridden by the environment when the server starts.
-Building it also installs bot.action_fallback, so a down action server gets a
+Building it also installs bot.remote_action, so a down action server gets a
 polite reply instead of silence.
 """
 from typing import Any, Dict, Optional, Text
@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import action_fallback
+from bot import remote_action
 from bot.escalation import load_rules
 from bot.knowledge import get_knowledge
 
@@ -23,7 +23,7 @@ class ContactFillingNLG(TemplatedNaturalLanguageGenerator):
         super().__init__((domain or Domain.empty()).responses)
         self.contacts = dict(get_knowledge().contacts)  # fails at start, not mid-chat
         self.default_reason = load_rules().classifier_reasons["clinic"]
-        action_fallback.install()
+        remote_action.install()
 
     async def generate(
         self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text, **kwargs: Any
