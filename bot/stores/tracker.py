@@ -7,12 +7,13 @@ with when the variable is unset (so plain `rasa shell` keeps working).
 """
 import json
 import os
-from typing import Any, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
+from sqlalchemy import event as sa_event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.exceptions import RasaException
@@ -27,6 +28,31 @@ DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
 
 def tracker_store_url() -> str:
     return os.environ.get("TRACKER_STORE_URL") or DEFAULT_URL
+
+
+_original_resolve_by_type = Event.resolve_by_type
+_event_classes: Dict[str, type] = {}
+
+
+def _resolve_event_class(type_name: Text, default: Optional[type] = None) -> Optional[type]:
+    """Event.resolve_by_type with a cache: Rasa walks every Event subclass for every
+    stored event it loads, about two thirds of the time it takes to load a tracker."""
+    cls = _event_classes.get(type_name)
+    if cls is None:
+        cls = _original_resolve_by_type(type_name, default)
+        if cls is not None and getattr(cls, "type_name", None) == type_name:
+            _event_classes[type_name] = cls
+    return cls
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers and the writer work at once; NORMAL syncs at checkpoints
+    # instead of every commit, which in WAL mode can lose the last commits only
+    # on a power loss or OS crash, never on a process crash, and never corrupts.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 class TrackerStoreUnavailable(RasaException):
@@ -73,6 +99,9 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             event_broker=event_broker,
             **kwargs,
         )
+        Event.resolve_by_type = staticmethod(_resolve_event_class)
+        if url.drivername.startswith("sqlite"):
+            sa_event.listen(self.engine, "connect", _sqlite_pragmas)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the new events, then publish exactly those to the event broker.
