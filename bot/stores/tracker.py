@@ -20,6 +20,8 @@ from rasa.shared.exceptions import RasaException
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import SingletonThreadPool
 
 from bot import PROJECT_ROOT
 
@@ -101,7 +103,15 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
         )
         Event.resolve_by_type = staticmethod(_resolve_event_class)
         if url.drivername.startswith("sqlite"):
+            # SQLAlchemy 1.4 opens and closes a file connection per session for
+            # SQLite (NullPool); closing the last one checkpoints and deletes the
+            # WAL each time. Keep one connection per thread instead.
+            self.engine.dispose()
+            self.engine = create_engine(
+                self.engine.url, poolclass=SingletonThreadPool, connect_args={"check_same_thread": False}
+            )
             sa_event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the new events, then publish exactly those to the event broker.
