@@ -14,7 +14,15 @@ def main(argv=None) -> int:
     sub.add_parser("shell", help="the Rasa shell with the action server running")
     report = sub.add_parser("report", help="recent escalations and unanswered questions")
     report.add_argument("--days", type=int, default=7)
+    retention = sub.add_parser("retention", help="delete conversations and audit rows older than --days")
+    retention.add_argument("--days", type=int, default=None, help="default: RETENTION_DAYS, else 365")
+    retention.add_argument("--dry-run", action="store_true", help="print the counts, delete nothing")
     args = parser.parse_args(argv)
+
+    if args.command == "retention":  # needs no knowledge/: a cron job must not fail over a typo there
+        from bot.retention import main as run_retention
+
+        return run_retention(days=args.days, dry_run=args.dry_run)
 
     from bot.knowledge import KnowledgeError, get_knowledge
 

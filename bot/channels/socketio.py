@@ -29,6 +29,8 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
+from bot.channels.input_checks import guard_socketio_handlers, refuse_polling_post_without_sid
+
 ORIGINS_ENV = "WEB_ALLOWED_ORIGINS"
 # The request.ctx flag by which Sanic-CORS (sanic_cors.core) skips a response.
 SANIC_CORS_EVALUATED = "_sanic_cors_e"
@@ -94,6 +96,9 @@ class RestrictedSocketIOInput(SocketIOInput):
         # off); engineio reads the attribute per request, so set it before the
         # server is attached to the app and serves anything.
         self.sio.eio.cors_allowed_origins = list(self.cors_allowed_origins)
+        # Malformed events are ignored with a warning instead of failing in Rasa's handlers.
+        guard_socketio_handlers(self.sio, self.namespace, self.user_message_evt, self.session_persistence,
+                                self.metadata_key)
 
         # `rasa run --cors ...` (as `make run` does) adds Sanic-CORS headers to
         # every route, the socket.io one too: with engineio's own headers that
@@ -110,5 +115,6 @@ class RestrictedSocketIOInput(SocketIOInput):
         async def add_middleware(app: Any, _loop: Any) -> None:
             # Sanic reads the app's request middleware list per request.
             app.register_middleware(leave_cors_to_engineio, "request")
+            app.register_middleware(refuse_polling_post_without_sid(socket_path), "request")
 
         return socketio_webhook

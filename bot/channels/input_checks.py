@@ -1,0 +1,129 @@
+"""Checks on what web clients send, for the REST and socket.io channels.
+
+Found by the bad-input corpus (tests/badinput/); each check keeps one kind of
+malformed input away from code that fails on it:
+
+  * A lone UTF-16 surrogate ("\\ud800") is valid JSON but not Unicode text:
+    spaCy fails on it. A web page that cuts a message in the middle of an
+    emoji sends one. It becomes U+FFFD and the message is answered.
+  * An empty message (nothing but whitespace) makes the NLU pipeline's
+    LogisticRegressionClassifier fail ("Found array with 0 feature(s)"), so
+    it is not passed to Rasa; Rasa would have answered nothing anyway.
+  * A sender id that is not a string, longer than the tracker store's
+    sender_id column (255) or not valid Unicode is refused.
+  * socket.io events whose data is not an object, or has a message, session
+    id or metadata of the wrong type, are ignored with a warning, instead of
+    failing inside Rasa's handlers with a traceback in the log.
+  * engine.io 4.7/4.8 answers a polling POST without `sid` with a 500 (it
+    concatenates None into its error message): that gets its 400 here.
+
+Message text never goes to the log.
+"""
+import json
+import logging
+import re
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from sanic import response
+
+logger = logging.getLogger(__name__)
+
+MAX_SENDER_CHARS = 255  # Rasa's SQLTrackerStore: events.sender_id is VARCHAR(255)
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: Text) -> Text:
+    """The text with lone surrogates replaced by U+FFFD."""
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def sender_problem(sender: Any) -> Optional[Text]:
+    """Why a sender / session id cannot be used, or None when it can."""
+    if not isinstance(sender, str):
+        return "is not a string"
+    if len(sender) > MAX_SENDER_CHARS:
+        return f"is longer than {MAX_SENDER_CHARS} characters"
+    if _SURROGATES.search(sender):
+        return "is not valid Unicode"
+    return None
+
+
+def _as_id(value: Any) -> Any:
+    """Numbers are fine as ids (Rasa turns them into strings)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def checked_socketio_message(data: Any, session_persistence: bool, metadata_key: Text) -> Optional[Dict]:
+    """The user message event's data, cleaned, or None to ignore it."""
+    if not isinstance(data, dict):
+        logger.warning("socket.io message ignored: its data is not an object")
+        return None
+    text = data.get("message")
+    if text is not None and not isinstance(text, str):
+        logger.warning("socket.io message ignored: 'message' is not a string")
+        return None
+    text = clean_text(text or "")
+    if not text.strip():
+        logger.debug("socket.io message ignored: empty")
+        return None
+    checked = {**data, "message": text}
+    if session_persistence and data.get("session_id"):  # no id: Rasa's handler warns and ignores it
+        session_id = _as_id(data["session_id"])
+        problem = sender_problem(session_id)
+        if problem:
+            logger.warning("socket.io message ignored: 'session_id' %s", problem)
+            return None
+        checked["session_id"] = session_id
+    metadata = data.get(metadata_key)
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            metadata = "not JSON"
+    if metadata is not None and not isinstance(metadata, dict):
+        logger.warning("socket.io message ignored: '%s' is not an object", metadata_key)
+        return None
+    if metadata_key in data:
+        checked[metadata_key] = metadata
+    return checked
+
+
+def checked_session_id(data: Any) -> Optional[Text]:
+    """The session id a session_request asks for; None (a new session) when unusable."""
+    session_id = _as_id(data.get("session_id")) if isinstance(data, dict) else None
+    if session_id is not None and sender_problem(session_id):
+        logger.warning("socket.io session_request: 'session_id' %s; starting a new session",
+                       sender_problem(session_id))
+        return None
+    return session_id
+
+
+def guard_socketio_handlers(sio: Any, namespace: Optional[Text], user_message_evt: Text,
+                            session_persistence: bool, metadata_key: Text) -> None:
+    """Put checks in front of the handlers Rasa's SocketIOInput.blueprint registered."""
+    handlers = sio.handlers[namespace or "/"]
+    handle_message, session_request = handlers[user_message_evt], handlers["session_request"]
+
+    async def checked_message(sid: Text, data: Any = None, *_more: Any) -> None:
+        checked = checked_socketio_message(data, session_persistence, metadata_key)
+        if checked is not None:
+            await handle_message(sid, checked)
+
+    async def checked_session_request(sid: Text, data: Any = None, *_more: Any) -> None:
+        await session_request(sid, {"session_id": checked_session_id(data)})
+
+    sio.on(user_message_evt, namespace=namespace)(checked_message)
+    sio.on("session_request", namespace=namespace)(checked_session_request)
+
+
+def refuse_polling_post_without_sid(socket_path: Text) -> Callable[[Any], Awaitable[Any]]:
+    """Sanic request middleware: 400 for a polling POST without `sid`, which engine.io answers with 500."""
+
+    async def middleware(request: Any) -> Any:
+        if request.method == "POST" and request.path.rstrip("/") == socket_path and not request.args.get("sid"):
+            return response.text("Invalid session", status=400)
+        return None
+
+    return middleware
