@@ -30,6 +30,7 @@ def record_for(event: Dict[str, Any]) -> Optional[Union[Escalation, UnansweredQu
             channel=channel,
             conversation_id=conversation_id,
             intent=intent,
-            text=(event.get("text") or "")[:MAX_QUESTION_CHARS],
+            # Postgres text columns refuse NUL characters
+            text=(event.get("text") or "").replace("\x00", "")[:MAX_QUESTION_CHARS],
         )
     return None
