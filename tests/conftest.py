@@ -1,5 +1,6 @@
 import pytest
 
+from tests.sms.provider import ProviderStandIn
 from tests.support.servers import rasa_stack
 from tests.support.services import postgres_server, redis_server
 
@@ -23,3 +24,11 @@ def redis_service():
     """A throwaway redis-server on a free loopback port (url() hands out a fresh db number)."""
     with redis_server() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def provider():
+    """A real local HTTP server standing in for the SMS provider's Messages API."""
+    stand_in = ProviderStandIn()
+    yield stand_in
+    stand_in.stop()

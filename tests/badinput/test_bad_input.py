@@ -34,7 +34,6 @@ from bot.channels.sms_format import parse_keyword
 from bot.knowledge import get_knowledge
 from tests.badinput.corpus import (JSON_ONLY_TEXTS, NO_PAYLOAD, REST_JSON_BODIES, REST_RAW_BODIES,
                                    SMS_FORM_VARIANTS, SMS_RAW_POSTS, SOCKETIO_PAYLOADS, TEXTS)
-from tests.sms.provider import ProviderStandIn
 from tests.support.servers import rasa_stack
 
 pytestmark = pytest.mark.timeout(300)
@@ -55,13 +54,6 @@ STATUSES = Counter()  # (channel, status) of HTTP answers
 
 def saline_answer() -> str:
     return K.fill(K.by_id["saline_week"].answer)
-
-
-@pytest.fixture(scope="module")
-def provider():
-    stand_in = ProviderStandIn()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture(scope="module")

@@ -17,19 +17,11 @@ from bot.channels.sms import SmsConfig, SmsInput
 from bot.channels.sms_sender import MessagesApi
 from bot.channels.sms_store import SmsStore
 from bot.knowledge import get_knowledge
-from tests.sms.provider import ProviderStandIn
 
 TOKEN = "channel-test-token"
 WEBHOOK_URL = "https://sms.example.test/webhooks/sms/webhook"
 OUR_NUMBER = "+15550109999"
 SIDS = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def provider():
-    stand_in = ProviderStandIn()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from bot.answers import topic_reply
 from bot.channels.sms_format import numbered_options
 from bot.channels.sms_texts import load_sms_texts
 from bot.knowledge import get_knowledge
-from tests.sms.provider import ProviderStandIn
 from tests.support.servers import rasa_stack
 
 TOKEN = "stack-test-token"
@@ -27,13 +26,6 @@ OUR_NUMBER = "+15550109998"
 WEBHOOK_URL = "https://sms.example.test/webhooks/sms/webhook"  # the public URL, as behind a proxy
 SIDS = itertools.count(1)
 PHONES_USED = set()
-
-
-@pytest.fixture(scope="module")
-def provider():
-    stand_in = ProviderStandIn()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture(scope="module")

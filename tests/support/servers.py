@@ -51,6 +51,16 @@ def wait_model_loaded(url: str, timeout: float = START_TIMEOUT, proc: Optional[s
         raise RuntimeError(f"Rasa at {url} has no model loaded: {status.status_code} {status.text[:300]}")
 
 
+def terminate(proc: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within `timeout` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def _stop_if_failing(proc: subprocess.Popen, wait) -> None:
     """Run a readiness wait; a server that never became ready must not outlive the test."""
     try:
@@ -86,12 +96,7 @@ class ActionServer:
         _stop_if_failing(self.proc, lambda: wait_http(f"http://127.0.0.1:{self.port}/health", proc=self.proc))
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        terminate(self.proc, timeout=20)
         self.log.close()
 
 
@@ -133,12 +138,7 @@ class RasaServer:
         _stop_if_failing(self.proc, lambda: wait_model_loaded(self.url, proc=self.proc))
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        terminate(self.proc, timeout=30)
         self.log.close()
 
     def say(self, text: str, sender: str = "tester", timeout: float = 30) -> list:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, List, Optional
 
-from tests.support.servers import free_port
+from tests.support.servers import free_port, terminate
 
 INSTALL_HINT = "run `make system-deps` (Debian packages postgresql and redis-server)"
 
@@ -137,11 +137,7 @@ class Redis:
 
     def cleanup(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+            terminate(self.proc, timeout=10)
             self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
