@@ -29,10 +29,11 @@ def main(folds: int = 5) -> int:
     print(f"  {'accuracy':<32} {report.get('accuracy', report.get('micro avg', {}).get('f1-score', 0)):.3f}")
     print(f"  {'weighted avg F1':<32} {report['weighted avg']['f1-score']:.3f}")
 
-    from bot.nlu_eval import evaluate
+    from bot.nlu_eval import HELDOUT, evaluate
 
-    held = evaluate()
-    print(f"\nheld-back NLU accuracy: {held.correct}/{held.total} = {held.accuracy:.1%}")
+    for path in (HELDOUT, HELDOUT.with_name("heldout_fresh.yml")):
+        held = evaluate(path=path)
+        print(f"held-back NLU accuracy on {path.name}: {held.correct}/{held.total} = {held.accuracy:.1%}")
     return 0
 
 
