@@ -9,8 +9,9 @@ from rasa.shared.nlu.training_data.loading import load_data
 from bot import PROJECT_ROOT
 from bot.nlu_eval import HELDOUT, evaluate
 
-# The target is 95% for families' own words; the test guards against regressions.
-MIN_ACCURACY = 0.93
+# Regression guards, a little under the measured 98.4% and 93.1%: the target for
+# families' own words is 95% (see the README for the current figures).
+MIN_ACCURACY = {"heldout.yml": 0.96, "heldout_fresh.yml": 0.92}
 
 
 def _norm(text: str) -> str:
@@ -36,7 +37,7 @@ def test_heldout_intent_accuracy(record_property, path):
     print(f"\nheld-back NLU accuracy on {path.name}: {result.correct}/{result.total} = {result.accuracy:.1%}")
     for text, expected, got, conf in result.errors:
         print(f"  {expected} -> {got} ({conf:.2f}): {text}")
-    assert result.accuracy >= MIN_ACCURACY
+    assert result.accuracy >= MIN_ACCURACY[path.name]
     # Safety: no held-back emergency or clinic message may come out un-escalated.
     missed = [e for e in result.errors if e[1].startswith("escalate_") and not e[2].startswith("escalate_")]
     assert not missed, missed
