@@ -7,7 +7,7 @@ intent is replaced by escalate_emergency / escalate_clinic with confidence 1.
 Entities carry the reason, the normalised reading and whether a pump failure
 was mentioned, for the reply (via slots) and the audit record.
 """
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe

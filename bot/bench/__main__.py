@@ -166,7 +166,7 @@ def run_stack(bot: Bot, workdir: Path, workers: int, profile: Profile, redis=Non
     if bot.stock_project is None:
         actions = ActionServer(stackdir, env)
     else:
-        actions = stock.StockActionServer(stackdir, env, bot.stock_project)
+        actions = ActionServer(stackdir, env, project=bot.stock_project, log_prefix="stock-actions")
     out["actions_start_s"] = time.perf_counter() - started
     try:
         started = time.perf_counter()
@@ -264,8 +264,8 @@ def main(argv=None) -> int:
         "audit event broker, action_answer_topic for every topic question.",
         "Two workers: SANIC_WORKERS=2 with a Redis lock store (redis-server on loopback) for both bots; "
         "RSS of the Rasa tree counts pages shared by the forked workers once per process (PSS splits them).",
-        f"Time to first answer: from starting `rasa run` (action server already up) to the reply to one "
-        f"message; /status is polled every 0.5 s.",
+        "Time to first answer: from starting `rasa run` (action server already up) to the reply to one "
+        "message; /status is polled every 0.5 s.",
     ]
     results = {"meta": {}, "bots": {"pump": {}, "stock": {}}}
     try:

@@ -20,7 +20,7 @@ from typing import Dict, Optional, Tuple
 import yaml
 
 from bot import PROJECT_ROOT
-from tests.support.servers import RASA, ActionServer, free_port, wait_http
+from tests.support.servers import RASA
 
 CACHE_DIR = PROJECT_ROOT / "results" / "cache" / "stock-bot"
 TRAIN_TIMEOUT = 600
@@ -73,20 +73,6 @@ def prepare(workdir: Path, env: Dict[str, str], reuse_cache: bool) -> Tuple[Path
     shutil.copytree(project, CACHE_DIR, ignore=shutil.ignore_patterns(".rasa"))
     stamp.write_text(_rasa_version() + "\n")
     return project, seconds
-
-
-class StockActionServer(ActionServer):
-    """tests.support.servers.ActionServer, run in the stock project so it loads the stock `actions`."""
-
-    def __init__(self, workdir: Path, env: Dict[str, str], project: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/webhook"
-        self.log = open(workdir / f"stock-actions-{self.port}.log", "w")
-        self.proc = subprocess.Popen(
-            [RASA, "run", "actions", "--actions", "actions", "--port", str(self.port)],
-            cwd=project, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        wait_http(f"http://127.0.0.1:{self.port}/health", proc=self.proc)
 
 
 def endpoints_extra(project: Path) -> dict:

@@ -8,7 +8,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Pattern, Tuple, Union
+from typing import Any, Dict, Optional, Pattern, Tuple, Union
 
 import yaml
 

@@ -1,5 +1,4 @@
 """knowledge/, the domain, the rules and the NLU data agree with each other."""
-from pathlib import Path
 
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data

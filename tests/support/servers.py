@@ -85,13 +85,15 @@ def base_env(workdir: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str,
 
 
 class ActionServer:
-    def __init__(self, workdir: Path, env: Dict[str, str]):
+    """`rasa run actions` loading the `actions` package of `project` (this one by default)."""
+
+    def __init__(self, workdir: Path, env: Dict[str, str], project: Path = PROJECT_ROOT, log_prefix: str = "actions"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/webhook"
-        self.log = open(workdir / f"actions-{self.port}.log", "w")
+        self.log = open(workdir / f"{log_prefix}-{self.port}.log", "w")
         self.proc = subprocess.Popen(
             [RASA, "run", "actions", "--actions", "actions", "--port", str(self.port)],
-            cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=project, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         _stop_if_failing(self.proc, lambda: wait_http(f"http://127.0.0.1:{self.port}/health", proc=self.proc))
 
