@@ -31,7 +31,7 @@ def main(folds: int = 5) -> int:
 
     from bot.nlu_eval import HELDOUT, evaluate
 
-    for path in (HELDOUT, HELDOUT.with_name("heldout_fresh.yml")):
+    for path in (HELDOUT, HELDOUT.with_name("heldout_fresh.yml"), HELDOUT.with_name("heldout_third.yml")):
         held = evaluate(path=path)
         print(f"held-back NLU accuracy on {path.name}: {held.correct}/{held.total} = {held.accuracy:.1%}")
     return 0

@@ -1,7 +1,8 @@
 """Intent accuracy on phrasings the model never saw (tests/nlu/heldout*.yml).
 
-heldout.yml was written with the training data; heldout_fresh.yml was written
-afterwards by someone who never read the training data.
+heldout.yml was written with the training data; heldout_fresh.yml and
+heldout_third.yml were written afterwards by people who never read the training
+data (the third one also after the last change to the training data).
 """
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
@@ -9,16 +10,16 @@ from rasa.shared.nlu.training_data.loading import load_data
 from bot import PROJECT_ROOT
 from bot.nlu_eval import HELDOUT, evaluate
 
-# Regression guards, a little under the measured 98.4% and 93.1%: the target for
+# Regression guards, a little under the measured 98.4%, 93.1% and 97.2%: the target for
 # families' own words is 95% (see the README for the current figures).
-MIN_ACCURACY = {"heldout.yml": 0.96, "heldout_fresh.yml": 0.92}
+MIN_ACCURACY = {"heldout.yml": 0.96, "heldout_fresh.yml": 0.92, "heldout_third.yml": 0.95}
 
 
 def _norm(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum() or ch == " ").strip()
 
 
-HELDOUT_SETS = [HELDOUT, HELDOUT.with_name("heldout_fresh.yml")]
+HELDOUT_SETS = [HELDOUT, HELDOUT.with_name("heldout_fresh.yml"), HELDOUT.with_name("heldout_third.yml")]
 
 
 @pytest.mark.parametrize("path", HELDOUT_SETS, ids=lambda p: p.name)
