@@ -2,35 +2,52 @@
 
 It runs inside the Rasa server after intent classification (and after the
 FallbackClassifier), so escalation needs no action server and wins over any
-topic intent: when bot.escalation finds an emergency or a clinic concern, the
-intent is replaced by escalate_emergency / escalate_clinic with confidence 1.
-Entities carry the reason, the normalised reading and whether a pump failure
-was mentioned, for the reply (via slots) and the audit record.
+topic intent: when bot.escalation finds an emergency or a clinic concern in
+the message, read together with the family's last messages from the tracker
+("his sugar is" then "45"), the intent is replaced by escalate_emergency /
+escalate_clinic with confidence 1. Entities carry the reason, the normalised
+reading and whether a pump failure was mentioned, for the reply (via slots)
+and the audit record.
+
+The classifier's own escalate_* intent is a safety net for phrasings the
+lexicons do not know, and it is kept only when the message holds medical
+evidence (a sign, a concern, a reading out of range): benign text never gets
+"call now". Without evidence the next intent of the ranking is used.
 """
-from typing import Any, Dict, List, Text
+import time
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.events import SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.escalation import assess, load_rules
+from bot.escalation import assess_turns, load_rules
+from bot.escalation.lexicon import load_lexicon
+from bot.escalation.rules import RANK
 
 LEVEL_INTENTS = {"emergency": "escalate_emergency", "clinic": "escalate_clinic"}
-SEVERITY = {"none": 0, "clinic": 1, "emergency": 2}
 EXTRACTOR = "EscalationDetector"
+FALLBACK_INTENT = "nlu_fallback"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class EscalationDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {}
+        # Below this, a topic intent left after dropping an unfounded
+        # escalate_* is no answer: the FallbackClassifier's threshold.
+        return {"fallback_threshold": 0.25, "language": "en"}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
-        self.rules = load_rules()  # a broken escalation.yml stops the server at start
+        self.config = {**self.get_default_config(), **config}
+        # A broken knowledge/escalation/ file stops the server at start.
+        self.rules = load_rules()
+        self.lexicon = load_lexicon(self.config["language"], self.rules)
 
     @classmethod
     def create(
@@ -42,27 +59,44 @@ class EscalationDetector(GraphComponent):
     ) -> "EscalationDetector":
         return cls(config)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None) -> List[Message]:
+        earlier = self.earlier_messages(tracker)
         for message in messages:
-            self._process_one(message)
+            self._process_one(message, earlier)
         return messages
 
     def process_training_data(self, training_data):
         return training_data
 
-    def _process_one(self, message: Message) -> None:
+    def earlier_messages(self, tracker: Optional[DialogueStateTracker]) -> List[Text]:
+        """The family's last messages of this session, recent enough to be read with this one."""
+        if tracker is None:
+            return []
+        oldest = time.time() - self.rules.conversation_minutes * 60
+        texts: List[Text] = []
+        for event in reversed(tracker.events):
+            if isinstance(event, SessionStarted) or event.timestamp < oldest:
+                break
+            if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
+                texts.append(event.text)
+                if len(texts) == self.rules.conversation_turns:
+                    break
+        return texts[::-1]
+
+    def _process_one(self, message: Message, earlier: List[Text]) -> None:
         text = message.get(TEXT) or ""
-        result = assess(text, self.rules)
-        level = result.level
-        reason = result.reason_text
-        # An escalate_* intent from the classifier (one that got past the
-        # FallbackClassifier) is kept even when the patterns found nothing: it
-        # can only add escalations, and every escalation gets a reason.
+        if text.startswith("/"):
+            return  # a button payload names its intent
+        result = assess_turns(text, earlier, self.rules, self.config["language"])
+        level, reason = result.level, result.reason_text
         predicted = (message.get(INTENT) or {}).get("name")
         classifier_level = next((lvl for lvl, i in LEVEL_INTENTS.items() if i == predicted), "none")
-        if SEVERITY[classifier_level] > SEVERITY[level]:
-            level = classifier_level
-            reason = reason or self.rules.classifier_reasons[level]
+        if RANK[classifier_level] > RANK[level]:
+            if result.evidence:
+                level = classifier_level
+                reason = reason or self.lexicon.classifier_reasons[level]
+            elif level == "none":
+                self._drop_escalation(message)
         if level == "none":
             return
         intent = {"name": LEVEL_INTENTS[level], "confidence": 1.0}
@@ -74,6 +108,16 @@ class EscalationDetector(GraphComponent):
         if result.reading_mgdl is not None:
             entities.append(_entity("escalation_reading", str(round(result.reading_mgdl)), text))
         message.set(ENTITIES, entities, add_to_output=True)
+
+    def _drop_escalation(self, message: Message) -> None:
+        """An escalate_* intent without medical evidence: the best other intent, or the fallback."""
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
+                   if r.get("name") not in LEVEL_INTENTS.values() and r.get("name") != FALLBACK_INTENT]
+        best = ranking[0] if ranking else None
+        if best is None or best.get("confidence", 0.0) < self.config["fallback_threshold"]:
+            best = {"name": FALLBACK_INTENT, "confidence": self.config["fallback_threshold"]}
+        message.set(INTENT, {"name": best["name"], "confidence": best.get("confidence", 0.0)}, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [best] + [r for r in ranking if r is not best], add_to_output=True)
 
 
 def _entity(name: str, value: str, text: str) -> Dict[Text, Any]:

@@ -14,7 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import remote_action
-from bot.escalation import load_rules
+from bot.escalation.lexicon import load_lexicon
 from bot.knowledge import get_knowledge
 
 
@@ -22,7 +22,7 @@ class ContactFillingNLG(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None):
         super().__init__((domain or Domain.empty()).responses)
         self.contacts = dict(get_knowledge().contacts)  # fails at start, not mid-chat
-        self.default_reason = load_rules().classifier_reasons["clinic"]
+        self.default_reason = load_lexicon("en").classifier_reasons["clinic"]
         remote_action.install()
 
     async def generate(

@@ -1,9 +1,12 @@
 """Deterministic blood-sugar escalation detector (no Rasa imports).
 
-    from bot.escalation import load_rules, assess, Assessment
-    a = assess("she's been 52 every morning")   # a.level == "clinic"
+    from bot.escalation import assess, assess_turns
+    assess("she's been 52 every morning").level          # "clinic"
+    assess_turns("45", ["his sugar is"]).level            # "clinic"
+
+Rules in knowledge/escalation/rules.yml, words in knowledge/escalation/<language>.yml.
 """
-from bot.escalation.detector import Assessment, assess
+from bot.escalation.detector import Assessment, assess, assess_turns
 from bot.escalation.rules import Rules, load_rules
 
-__all__ = ["Assessment", "Rules", "assess", "load_rules"]
+__all__ = ["Assessment", "Rules", "assess", "assess_turns", "load_rules"]

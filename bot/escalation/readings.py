@@ -14,6 +14,9 @@ families' messages are full of ages, days, counts, doses and times:
   ("carbs were 60") or a new clause ("... and she has 2 brothers");
   or "45 on the meter" after it;
 * a decade form: "in the 300s", "high 200s", "60s";
+* the first word of the message with nothing unknown after it: "55 and
+  falling", "over 300 all night" (only numbers above the ambiguous range, so
+  no age or count);
 * a reporting verb (weakest): "dropped to 50", "hit 400" -- only for numbers
   that cannot be small counts and when no unknown word follows.
 Numbers followed by not_after words (years, days, units, kids ...) or after
@@ -23,11 +26,13 @@ A1c/ketone values and device model numbers before any of this.
 """
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Pattern, Sequence, Tuple
 
-from bot.escalation.rules import Phrase, Rules
+from bot.escalation.rules import Rules
 
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u201c": '"', "\u201d": '"'})
+Phrase = Tuple[str, ...]
+WordLists = Dict[str, Tuple[Phrase, ...]]
+
 _TOKEN = re.compile(r"[a-z0-9#][a-z0-9#./+-]*[a-z0-9#+]|[a-z0-9#]|[^\sa-z0-9#]")
 _STOPS = {".", "!", "?", ";"}
 _CLAUSE = {"and", "but", "so", "because", "cause", "cuz", "while", "although", "though"}
@@ -43,38 +48,43 @@ class Reading:
     pos: int                    # character offset in the normalised text
 
 
-def normalise(text: str, rules: Rules) -> str:
-    """Lower-case, defuse non-reading digits, drop apostrophes ("won't" -> "wont")."""
-    t = text.lower().translate(_QUOTES)
-    t = re.sub(r"mg\s*/\s*dl", "mg/dl", t)
-    t = re.sub(r"mmol\s*/\s*l\b", "mmol/l", t)
-    t = rules.joined["defuse"].sub(lambda m: re.sub(r"\d", "#", m.group()), t)
-    t = t.replace("'", "")
-    return re.sub(r"\s+", " ", t).strip()
+class Phrases:
+    """A word list of phrases, indexed by first and last word (a look-up per call)."""
+
+    def __init__(self, phrases: Sequence[Phrase]) -> None:
+        self.by_last: Dict[str, List[Phrase]] = {}
+        self.by_first: Dict[str, List[Phrase]] = {}
+        for p in sorted(set(phrases), key=len, reverse=True):
+            self.by_last.setdefault(p[-1], []).append(p)
+            self.by_first.setdefault(p[0], []).append(p)
+
+    def back(self, tokens: Sequence[str], end: int) -> int:
+        """Length of the longest phrase ending at tokens[end] (0 if none)."""
+        for p in self.by_last.get(tokens[end], ()) if 0 <= end < len(tokens) else ():
+            n = len(p)
+            if end - n + 1 >= 0 and tuple(tokens[end - n + 1:end + 1]) == p:
+                return n
+        return 0
+
+    def at(self, tokens: Sequence[str], start: int) -> int:
+        """Length of the longest phrase starting at tokens[start] (0 if none)."""
+        for p in self.by_first.get(tokens[start], ()) if 0 <= start < len(tokens) else ():
+            if tuple(tokens[start:start + len(p)]) == p:
+                return len(p)
+        return 0
 
 
-def _phrase_back(tokens: Sequence[str], end: int, phrases: Sequence[Phrase]) -> int:
-    """Length of the longest phrase ending at tokens[end] (0 if none)."""
-    best = 0
-    for p in phrases:
-        n = len(p)
-        if n > best and end - n + 1 >= 0 and tuple(tokens[end - n + 1:end + 1]) == p:
-            best = n
-    return best
-
-
-def _phrase_at(tokens: Sequence[str], start: int, phrases: Sequence[Phrase]) -> int:
-    best = 0
-    for p in phrases:
-        n = len(p)
-        if n > best and tuple(tokens[start:start + n]) == p:
-            best = n
-    return best
+def index_words(words: WordLists) -> Dict[str, Phrases]:
+    """The readings word lists (and the combinations the finder asks for) as Phrases."""
+    out = {k: Phrases(v) for k, v in words.items()}
+    out["fill_or_compare"] = Phrases(words["filler_words"] + words["below_words"] + words["above_words"])
+    out["fill_or_at"] = Phrases(words["filler_words"] + words["at_words"])
+    return out
 
 
 class _Finder:
-    def __init__(self, text: str, rules: Rules) -> None:
-        self.rules, self.w, self.th = rules, rules.words, rules.thresholds
+    def __init__(self, text: str, rules: Rules, words: Dict[str, Phrases]) -> None:
+        self.rules, self.w, self.th = rules, words, rules.thresholds
         matches = list(_TOKEN.finditer(text))
         self.tokens = [m.group() for m in matches]
         self.starts = [m.start() for m in matches]
@@ -100,18 +110,18 @@ class _Finder:
         if j >= 0 and self.tokens[j] == ")":  # "my son (12) is 345": skip the aside
             j = self._skip_aside(j)
         while j >= 0:
-            n = _phrase_back(self.tokens, j, self.w["filler_words"] + self.w["below_words"] + self.w["above_words"])
-            if _phrase_back(self.tokens, j, self.w["at_words"]):
+            n = self.w["fill_or_compare"].back(self.tokens, j)
+            if self.w["at_words"].back(self.tokens, j):
                 at, n = True, max(n, 1)
             if not n:
                 break
             j -= n
-        link = _phrase_back(self.tokens, j, self.w["link_words"]) if j >= 0 else 0
+        link = self.w["link_words"].back(self.tokens, j) if j >= 0 else 0
         k = j - link
         if k >= 0 and self.tokens[k] == ")":
             k = self._skip_aside(k)
-        if k >= 0 and _phrase_back(self.tokens, k, self.w["subject_words"]):
-            return True, at, not _phrase_back(self.tokens, k, self.w["thing_subjects"])
+        if k >= 0 and self.w["subject_words"].back(self.tokens, k):
+            return True, at, not self.w["thing_subjects"].back(self.tokens, k)
         # Subject left out: "she's 15 and was 320", or "was 30 at lunch".
         if link and (k < 0 or self.tokens[k] in _CLAUSE or self.tokens[k] in {"then", "now"}):
             return True, at, True
@@ -129,9 +139,9 @@ class _Finder:
     def verb_form(self, i: int) -> bool:
         j = i - 1
         while j >= 0:
-            if _phrase_back(self.tokens, j, self.w["verb_words"]):
+            if self.w["verb_words"].back(self.tokens, j):
                 return True
-            n = _phrase_back(self.tokens, j, self.w["filler_words"] + self.w["at_words"])
+            n = self.w["fill_or_at"].back(self.tokens, j)
             if not n:
                 return False
             j -= n
@@ -142,16 +152,28 @@ class _Finder:
         prev = self.tokens[i - 1] if i else ""
         return clean_next and (not prev or prev in _CLAUSE or prev in {"then", "now", ","} or prev in _STOPS)
 
+    def leading(self, i: int, value: float, clean_next: bool) -> bool:
+        """A number that opens the message (after "over", "like", ...), beyond
+        ages and counts, with nothing unknown after it: "55 and falling",
+        "310 after dinner", "over 300 all night"."""
+        j = i - 1
+        while j >= 0:
+            n = self.w["fill_or_compare"].back(self.tokens, j)
+            if not n:
+                return False
+            j -= n
+        return value > self.th["ambiguous_max"] and clean_next
+
     def anchored(self, i: int) -> bool:
         """A glucose word within the window before token i, or "on the meter" after."""
         words, j = 0, i - 1
         while j >= 0 and words < self.th["window_words"]:
             tok = self.tokens[j]
-            if tok in _STOPS or _phrase_back(self.tokens, j, self.w["blockers"]):
+            if tok in _STOPS or self.w["blockers"].back(self.tokens, j):
                 break
-            if _phrase_back(self.tokens, j, self.w["glucose_words"]):
+            if self.w["glucose_words"].back(self.tokens, j):
                 return True
-            if tok in _CLAUSE and j + 1 < i and _phrase_at(self.tokens, j + 1, self.w["subject_words"]):
+            if tok in _CLAUSE and j + 1 < i and self.w["subject_words"].at(self.tokens, j + 1):
                 break
             if tok[0].isalnum() or tok[0] == "#":
                 words += 1
@@ -161,13 +183,13 @@ class _Finder:
             k += 1
             if k < len(self.tokens) and self.tokens[k] in {"the", "his", "her", "my", "our", "their"}:
                 k += 1
-            return k < len(self.tokens) and bool(_phrase_at(self.tokens, k, self.w["glucose_words"]))
+            return k < len(self.tokens) and bool(self.w["glucose_words"].at(self.tokens, k))
         return False
 
     def comparator(self, i: int) -> Optional[str]:
-        if _phrase_back(self.tokens, i - 1, self.w["below_words"]):
+        if self.w["below_words"].back(self.tokens, i - 1):
             return "below"
-        if _phrase_back(self.tokens, i - 1, self.w["above_words"]):
+        if self.w["above_words"].back(self.tokens, i - 1):
             return "above"
         return None
 
@@ -183,14 +205,14 @@ class _Finder:
 
     def judge(self, i: int, num: str, plural: bool, unit: Optional[str]) -> Optional["_Candidate"]:
         value, tokens, w, th = float(num), self.tokens, self.w, self.th
-        if value <= 0 or (i > 0 and _phrase_back(tokens, i - 1, w["not_before"])):
+        if value <= 0 or (i > 0 and w["not_before"].back(tokens, i - 1)):
             return None
         nxt = i + 1
         if unit is None and nxt < len(tokens) and tokens[nxt] in self.units:
             unit, nxt = tokens[nxt], nxt + 1
         elif unit is None and i > 0 and tokens[i - 1] in self.units:
             unit = tokens[i - 1]  # "mmol 17.2"
-        if nxt < len(tokens) and _phrase_at(tokens, nxt, w["not_after"]):
+        if nxt < len(tokens) and w["not_after"].at(tokens, nxt):
             return None
         decimal = "." in num
         subject, at, aged = self.subject_form(i)
@@ -200,13 +222,14 @@ class _Finder:
             return None  # a clock hour: "check her bg at 3"
         strong_unit = unit in self.rules.units["mgdl"] or unit in self.rules.units["mmol"]
         clean_next = nxt >= len(tokens) or not tokens[nxt][0].isalpha() or bool(
-            _phrase_at(tokens, nxt, w["verb_followers"]))
+            w["verb_followers"].at(tokens, nxt))
         if not strong_unit and not decimal and value < th["ambiguous_min"] and not clean_next:
             return None  # small whole numbers are mostly counts: "share for 2 phones"
         if plural and value < 40 and not (subject or self.anchored(i) or self.verb_form(i)):
             return None  # "her 20s" is an age decade; "running 17s" is not
         tied = (strong_unit or subject or plural or self.anchored(i)
-                or (decimal and self.loose_decimal(i, clean_next)))
+                or (decimal and self.loose_decimal(i, clean_next))
+                or self.leading(i, value, clean_next))
         # Weakest tie, a reporting verb: no small counts, no unknown word after.
         if not tied and not (self.verb_form(i) and clean_next and (decimal or value >= th["ambiguous_min"])):
             return None
@@ -239,9 +262,9 @@ class _Candidate:
         return "mgdl"
 
 
-def find_readings(text: str, rules: Rules) -> List[Reading]:
-    """Readings in normalised text (see normalise), in order of appearance."""
-    cands = _Finder(text, rules).find()
+def find_readings(text: str, rules: Rules, words: Dict[str, Phrases]) -> List[Reading]:
+    """Readings in normalised text (bot.escalation.normalise), in order of appearance."""
+    cands = _Finder(text, rules, words).find()
     # An unclear number takes the unit of the message's other readings when
     # they agree: in "sugar ran 13.5 to 16" the 16 is mmol/L.
     families = {c.family(rules) for c in cands} - {None}
@@ -254,6 +277,8 @@ def find_readings(text: str, rules: Rules) -> List[Reading]:
             continue
         factor = rules.units["mmol_to_mgdl"] if family == "mmol" else 1.0
         mg = c.value * factor
+        if mg > rules.thresholds["max_mgdl"]:
+            continue  # beyond any meter: "is 911 the number to call"
         lo, hi = (mg, mg)
         if c.plural:
             lo, hi = (x * factor for x in _decade(c.value, c.modifier, family))
@@ -280,9 +305,9 @@ def _decade(value: float, modifier: str, family: str) -> Tuple[float, float]:
     return value, value + 9
 
 
-def meter_flags(text: str, rules: Rules) -> Tuple[Optional[int], Optional[int]]:
+def meter_flags(text: str, regexes: Dict[str, Pattern]) -> Tuple[Optional[int], Optional[int]]:
     """Positions of a meter/CGM "HI" and "LO" reading, if any."""
     def first(key: str) -> Optional[int]:
-        m = rules.joined[key].search(text)
+        m = regexes[key].search(text)
         return m.start() if m else None
     return first("meter_hi"), first("meter_lo")

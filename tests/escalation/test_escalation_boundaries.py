@@ -118,8 +118,12 @@ def test_most_concerning_reading_prefers_the_low():
 
 
 def test_pump_failure_flag():
+    # A pump that stopped delivering insulin is a concern on its own: the reply
+    # sends the family to the team and to their back-up plan.
     alone = assess("the pump stopped, how do i restart it")
-    assert alone.pump_failure and alone.level == "none"  # escalates only with highs
+    assert alone.pump_failure and alone.level == "clinic"
+    assert alone.reasons == ["a pump or infusion site problem"]
+    assert assess("what if the pump stops at night?").level == "none"  # a plan, not a failure
     for text in ("pump stopped and shes 300", "pump broke and bg high", "occlusion alarm, meter says HI"):
         a = assess(text)
         assert a.pump_failure and a.level == "clinic"

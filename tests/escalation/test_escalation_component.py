@@ -2,8 +2,10 @@
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.escalation import load_rules
+from bot.escalation.lexicon import load_lexicon
 from bot.escalation_component import EscalationDetector
+
+REASONS = load_lexicon("en").classifier_reasons
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +44,38 @@ def test_topic_questions_with_numbers_are_left_alone(component):
         assert parsed(component, text) == ("ask_saline_week", {}), text
 
 
-def test_a_confident_classifier_escalation_is_kept_with_a_generic_reason(component):
+def test_a_classifier_escalation_with_evidence_is_kept_with_a_generic_reason(component):
+    # "something is wrong" is a concern the lexicon knows, though no rule escalates it alone.
     intent, entities = parsed(component, "something is really wrong with him", "escalate_emergency", 0.8)
     assert intent == "escalate_emergency"
-    assert entities["escalation_reason"] == load_rules().classifier_reasons["emergency"]
+    assert entities["escalation_reason"] == REASONS["emergency"]
 
 
-def test_every_classifier_escalation_gets_a_reason(component):
+def test_every_kept_classifier_escalation_gets_a_reason(component):
     # Whatever its confidence, an escalate_* intent that reaches the dialogue is
     # answered with utter_escalate_*, whose text needs the reason slot filled.
-    intent, entities = parsed(component, "not sure what's going on", "escalate_clinic", 0.3)
+    intent, entities = parsed(component, "im so worried about her, help", "escalate_clinic", 0.3)
     assert intent == "escalate_clinic"
-    assert entities["escalation_reason"] == load_rules().classifier_reasons["clinic"]
+    assert entities["escalation_reason"] == REASONS["clinic"]
+
+
+@pytest.mark.parametrize("text", [
+    "the order ships in 5 to 7 business days",
+    "not sure what's going on with the insurance",
+    "his numbers have been perfect, about 120 all week",
+])
+def test_a_classifier_escalation_without_medical_evidence_is_dropped(component, text):
+    message = Message(data={"text": text, "intent": {"name": "escalate_clinic", "confidence": 0.6},
+                            "intent_ranking": [{"name": "escalate_clinic", "confidence": 0.6},
+                                               {"name": "ask_supplies", "confidence": 0.3}], "entities": []})
+    component.process([message])
+    assert message.get("intent")["name"] == "ask_supplies"
+    assert all(e["extractor"] != "EscalationDetector" for e in message.get("entities"))
+
+
+def test_without_a_topic_left_an_unfounded_escalation_becomes_the_fallback(component):
+    message = Message(data={"text": "ok so 5 to 7 days then", "intent": {"name": "escalate_emergency", "confidence": 0.9},
+                            "intent_ranking": [{"name": "escalate_emergency", "confidence": 0.9},
+                                               {"name": "ask_supplies", "confidence": 0.05}], "entities": []})
+    component.process([message])
+    assert message.get("intent")["name"] == "nlu_fallback"
