@@ -18,7 +18,9 @@ MODEL_DIR = PROJECT_ROOT / "models"
 STAMP = MODEL_DIR / ".inputs.sha256"
 # knowledge/terms.yml shapes the spaCy features; the rest of knowledge/ (answers,
 # contacts, escalation rules, SMS wording) is read at run time and needs no retraining.
-INPUTS = ("data", "domain", "config.yml", "knowledge/terms.yml")
+# The custom graph components' signatures decide what the trained graph passes
+# them (EscalationDetector.process takes the tracker), so their code counts too.
+INPUTS = ("data", "domain", "config.yml", "knowledge/terms.yml", "bot/escalation_component.py")
 
 
 def _files(paths: Iterable[str]) -> List[Path]:

@@ -37,6 +37,9 @@ from tests.support.servers import RASA, ActionServer, RasaServer, base_env
 RESULTS = PROJECT_ROOT / "results"
 CONCURRENCY = 20
 CONVERSATION_LENGTH = 10
+# A 64 KB message in one conversation while another reports an emergency-level concern.
+BIG_MESSAGE = "1 " * 32768
+PUMP_PROBE = "my son is 45 and shaky"
 TRAIN_TIMEOUT = 600
 
 
@@ -49,13 +52,17 @@ class Profile:
     stage_seconds: float
     concurrent_messages: int  # 20 conversations at once
     concurrent_seconds: float
+    interference_probes: int  # escalations while another conversation sends 64 KB messages
+    interference_seconds: float
 
 
 PROFILES = {
     "full": Profile(warmup=40, single_messages=300, single_seconds=40, stage_messages=200, stage_seconds=15,
-                    concurrent_messages=2500, concurrent_seconds=45),
+                    concurrent_messages=2500, concurrent_seconds=45, interference_probes=60,
+                    interference_seconds=20),
     "quick": Profile(warmup=20, single_messages=60, single_seconds=15, stage_messages=40, stage_seconds=8,
-                     concurrent_messages=300, concurrent_seconds=15),
+                     concurrent_messages=300, concurrent_seconds=15, interference_probes=25,
+                     interference_seconds=8),
 }
 
 
@@ -206,6 +213,10 @@ def run_stack(bot: Bot, workdir: Path, workers: int, profile: Profile, redis=Non
                         out["stages"]["action"] = timed_calls(
                             lambda i: action_stage(session, actions.url, intents, i),
                             profile.stage_messages, profile.stage_seconds)
+                log(f"{tag}: a 64 KB message in one conversation, an escalation in another")
+                probe = PUMP_PROBE if bot.stock_project is None else bot.mix[0]
+                out["interference"] = load.interference(rest, BIG_MESSAGE, probe, profile.interference_probes,
+                                                        profile.interference_seconds, f"{prefix}-big").as_dict()
             log(f"{tag}: {CONCURRENCY} conversations at once")
             count = profile.concurrent_messages // CONVERSATION_LENGTH + CONCURRENCY
             cpu_before = cpu_snapshot(server, actions)
@@ -266,6 +277,9 @@ def main(argv=None) -> int:
         "RSS of the Rasa tree counts pages shared by the forked workers once per process (PSS splits them).",
         "Time to first answer: from starting `rasa run` (action server already up) to the reply to one "
         "message; /status is polled every 0.5 s.",
+        f"64 KB interference: one conversation sends a 64 KB message (\"1 1 1 ...\") again and again while "
+        f"another sends \"{PUMP_PROBE}\" (the stock bot: its first message) every 0.2 s; the latency is the "
+        "other conversation's. Our channels read the first 2,000 characters of a message.",
     ]
     results = {"meta": {}, "bots": {"pump": {}, "stock": {}}}
     try:

@@ -134,3 +134,73 @@ def run(url: str, conversations: Sequence[Sequence[str]], concurrency: int, max_
         url, conversations, concurrency, max_messages, max_seconds, sender_prefix,
         request_timeout=request_timeout or 30.0, payload_key=payload_key,
     ))
+
+
+@dataclass
+class InterferenceResult:
+    probe: LoadResult   # the other conversation's messages, while big ones arrive
+    big_sent: int = 0
+    big_answered: int = 0
+    big_latencies: List[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"probe": self.probe.as_dict(), "big_sent": self.big_sent, "big_answered": self.big_answered,
+                "big_latency_s": summary(self.big_latencies)}
+
+
+async def run_interference(url: str, big_text: str, probe_text: str, max_probes: int, max_seconds: float,
+                           sender_prefix: str, probe_gap: float = 0.2, request_timeout: float = 30.0
+                           ) -> InterferenceResult:
+    """One conversation sends `big_text` again and again while another sends `probe_text`
+    every `probe_gap` seconds; the probe's latencies say how much the big messages hold
+    the server. Bounded by max_probes and max_seconds (plus one request timeout)."""
+    result = InterferenceResult(probe=LoadResult(concurrency=2))
+    start = time.perf_counter()
+    deadline = start + max_seconds
+
+    async def big(session: aiohttp.ClientSession) -> None:
+        while time.perf_counter() < deadline and result.probe.sent < max_probes:
+            result.big_sent += 1
+            sent_at = time.perf_counter()
+            try:
+                async with session.post(url, json={"sender": f"{sender_prefix}-big", "message": big_text}) as r:
+                    await r.read()
+                    if r.status == 200:
+                        result.big_answered += 1
+                        result.big_latencies.append(time.perf_counter() - sent_at)
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                pass
+
+    async def probe(session: aiohttp.ClientSession) -> None:
+        await asyncio.sleep(probe_gap)  # the first big message is on its way
+        while time.perf_counter() < deadline and result.probe.sent < max_probes:
+            result.probe.sent += 1
+            sent_at = time.perf_counter()
+            try:
+                async with session.post(url, json={"sender": f"{sender_prefix}-probe", "message": probe_text}) as r:
+                    body = await r.json(content_type=None)
+                    if r.status == 200:
+                        result.probe.latencies.append(time.perf_counter() - sent_at)
+                        result.probe.empty += not body
+                    else:
+                        result.probe.errors += 1
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+                result.probe.errors += 1
+                result.probe.error_samples.append(f"{exc.__class__.__name__}: {exc}"[:200])
+            await asyncio.sleep(probe_gap)
+
+    timeout = aiohttp.ClientTimeout(total=request_timeout)
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=4)) as session:
+        tasks = [asyncio.ensure_future(big(session)), asyncio.ensure_future(probe(session))]
+        done, pending = await asyncio.wait(tasks, timeout=max_seconds + request_timeout + 5)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    result.probe.elapsed = time.perf_counter() - start
+    return result
+
+
+def interference(url: str, big_text: str, probe_text: str, max_probes: int, max_seconds: float,
+                 sender_prefix: str) -> InterferenceResult:
+    """run_interference() from synchronous code."""
+    return asyncio.run(run_interference(url, big_text, probe_text, max_probes, max_seconds, sender_prefix))

@@ -16,25 +16,48 @@ malformed input away from code that fails on it:
     failing inside Rasa's handlers with a traceback in the log.
   * engine.io 4.7/4.8 answers a polling POST without `sid` with a 500 (it
     concatenates None into its error message): that gets its 400 here.
+  * A message longer than MAX_MESSAGE_CHARS is cut to that length before
+    Rasa sees it, so no message holds the server for long: the kept part is
+    answered (escalation included) and the `message_too_long` reply of
+    knowledge/replies.yml follows.
 
 Message text never goes to the log.
 """
 import json
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from sanic import response
 
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 255  # Rasa's SQLTrackerStore: events.sender_id is VARCHAR(255)
+# Far above any family's question (an SMS is at most 1,600), far below what
+# would hold a server: every channel reads this much of a message.
+MAX_MESSAGE_CHARS = 2000
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def clean_text(text: Text) -> Text:
     """The text with lone surrogates replaced by U+FFFD."""
     return _SURROGATES.sub("\ufffd", text)
+
+
+def capped(text: Text) -> Tuple[Text, bool]:
+    """The part of a message that is read, and whether anything was cut off."""
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text, False
+    logger.info("A message of %d characters was cut to %d", len(text), MAX_MESSAGE_CHARS)
+    return text[:MAX_MESSAGE_CHARS], True
+
+
+def too_long_reply() -> Text:
+    """What a family is told after the answer to a message that was cut."""
+    from bot.knowledge import get_knowledge
+
+    knowledge = get_knowledge()
+    return knowledge.fill(knowledge.replies["message_too_long"])
 
 
 def sender_problem(sender: Any) -> Optional[Text]:
@@ -101,15 +124,21 @@ def checked_session_id(data: Any) -> Optional[Text]:
 
 
 def guard_socketio_handlers(sio: Any, namespace: Optional[Text], user_message_evt: Text,
-                            session_persistence: bool, metadata_key: Text) -> None:
+                            bot_message_evt: Text, session_persistence: bool, metadata_key: Text) -> None:
     """Put checks in front of the handlers Rasa's SocketIOInput.blueprint registered."""
     handlers = sio.handlers[namespace or "/"]
     handle_message, session_request = handlers[user_message_evt], handlers["session_request"]
 
     async def checked_message(sid: Text, data: Any = None, *_more: Any) -> None:
         checked = checked_socketio_message(data, session_persistence, metadata_key)
-        if checked is not None:
-            await handle_message(sid, checked)
+        if checked is None:
+            return
+        checked["message"], cut = capped(checked["message"])
+        await handle_message(sid, checked)
+        if cut:
+            # Rasa's handler answers in the room of the conversation id.
+            room = checked.get("session_id") if session_persistence else sid
+            await sio.emit(bot_message_evt, {"text": too_long_reply()}, room=room, namespace=namespace)
 
     async def checked_session_request(sid: Text, data: Any = None, *_more: Any) -> None:
         await session_request(sid, {"session_id": checked_session_id(data)})

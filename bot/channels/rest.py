@@ -5,7 +5,7 @@ is not an object (null, a list, a number) makes that an AttributeError and a
 500; a `message` that is not a string fails later, and in stream mode
 (`?stream=true`) the request then never ends. This subclass checks the body
 first and answers 400 with the reason. Empty messages and lone surrogates are
-handled as bot/channels/input_checks.py explains.
+handled, and long messages cut, as bot/channels/input_checks.py explains.
 
 Registered in credentials.yml as `bot.channels.rest.CheckedRestInput:` in
 place of `rest:`; the name stays "rest", so the webhook stays at
@@ -20,7 +20,7 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from bot.channels.input_checks import clean_text, sender_problem
+from bot.channels.input_checks import capped, clean_text, sender_problem, too_long_reply
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +70,13 @@ class CheckedRestInput(RestInput):
         return metadata
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        async def skip_empty(message: UserMessage) -> None:
+        async def checked(message: UserMessage) -> None:
             if not message.text:  # UserMessage strips the text
                 logger.debug("REST message from %s is empty: not passed to Rasa", message.sender_id)
                 return
+            message.text, cut = capped(message.text)
             await on_new_message(message)
+            if cut:
+                await message.output_channel.send_text_message(message.sender_id, too_long_reply())
 
-        return super().blueprint(skip_empty)
+        return super().blueprint(checked)

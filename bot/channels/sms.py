@@ -32,6 +32,7 @@ from sanic.response import HTTPResponse
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 
+from bot.channels.input_checks import capped, too_long_reply
 from bot.channels.sms_format import Keyword, numbered_options, parse_choice, parse_keyword, split_sms
 from bot.channels.sms_security import hash_key, hash_number, parse_form, sender_id, signature_is_valid
 from bot.channels.sms_sender import MessagesApi
@@ -203,7 +204,10 @@ class SmsInput(InputChannel):
             # SmsOutput sends nothing to an opted-out number.
             logger.info("SMS from opted-out %s: recorded, no reply will be sent", label)
         output = SmsOutput(self, phone, number_hash)
+        text, cut = capped(text)
         await on_new_message(UserMessage(text, output, label, input_channel=self.name()))
+        if cut:
+            await output.send_text_message(label, too_long_reply())
 
     async def _run(self, func: Callable, *args: Any) -> Any:
         """A blocking database call, in the worker threads instead of on the event loop."""

@@ -97,8 +97,8 @@ class RestrictedSocketIOInput(SocketIOInput):
         # server is attached to the app and serves anything.
         self.sio.eio.cors_allowed_origins = list(self.cors_allowed_origins)
         # Malformed events are ignored with a warning instead of failing in Rasa's handlers.
-        guard_socketio_handlers(self.sio, self.namespace, self.user_message_evt, self.session_persistence,
-                                self.metadata_key)
+        guard_socketio_handlers(self.sio, self.namespace, self.user_message_evt, self.bot_message_evt,
+                                self.session_persistence, self.metadata_key)
 
         # `rasa run --cors ...` (as `make run` does) adds Sanic-CORS headers to
         # every route, the socket.io one too: with engineio's own headers that

@@ -45,7 +45,7 @@ def scopes(tokens: Sequence[Token], hits: Sequence[Tuple[str, int, int]],
         if any(ps < e and s < pe for ps, pe in pseudo):
             continue
         cat = categories[name[3:]]
-        ends = stops.get("", set()) | stops.get(cat.name, set())
+        ends = (stops.get("", set()) if cat.stop_at_terminators else set()) | stops.get(cat.name, set())
         if name[1] == ">":
             lo = hi = e
             words = 0

@@ -9,7 +9,7 @@ for a reading or a sign the text is made regular, in one linear pass each:
 * lower case, accents dropped ("despertó" -> "desperto": families often type
   without them, and lexicons are written without them);
 * decimal commas ("2,1 mmol" -> "2.1"): a comma between a number and exactly
-  one digit, so "1,200" and "45, 50" stay as they are;
+  one digit; thousands lose their comma ("1,200" -> "1200"); "45, 50" stays;
 * units glued, plural or misspelt ("19mmols", "mmol/lt", "52mgs", "mg/dls",
   "mml", "5.2mM") become one spelling each: "mmol", "mg/dl" or "mg";
 * `defuse` patterns (phone numbers, clock times, dates, ...) turn their
@@ -26,6 +26,7 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", 
 # Zero-width characters and emoji variation selectors carry no meaning here.
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufe00-\ufe0f]")
 _DECIMAL_COMMA = re.compile(r"(?<![\d,.])(\d{1,2}),(\d)(?![\d,])")
+_THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?![\d,])")
 # "5.2mM" is millimolar only in this exact case; "5mm" (a needle) is not.
 _MILLIMOLAR = re.compile(r"(\d)\s?mM\b")
 _MMOL = re.compile(r"(?<![a-z])(?:mmol(?:e?s)?(?:\s?/\s?l(?:itre|iter|t|tr)?s?|l)?|mml)(?![a-z])")
@@ -55,7 +56,7 @@ def _ascii_digit(c: str) -> str:
 def normalise(text: str, defuse: Pattern) -> str:
     """The form every detector step reads (see the module docstring)."""
     t = fold(text)
-    t = _DECIMAL_COMMA.sub(r"\1.\2", t)
+    t = _DECIMAL_COMMA.sub(r"\1.\2", _THOUSANDS.sub(lambda m: m.group().replace(",", ""), t))
     t = _MMOL.sub("mmol", t)
     t = _MGS.sub("mg", _MGDL.sub("mg/dl", t))
     t = _GLUED_AGE.sub(r"\1 \2", _GLUED.sub(r"\1 \2", t))

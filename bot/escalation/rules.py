@@ -43,6 +43,7 @@ class ContextCategory:
     stop_at_comma: bool
     effect: str           # "ignore": the mention does not count; "clinic": at most clinic
     readings: bool        # whether it applies to blood-sugar readings too
+    stop_at_terminators: bool
 
 
 @dataclass(frozen=True)
@@ -95,14 +96,15 @@ def _load(path: Path) -> Rules:
     context = {}
     for name, body in s.mapping(top["context"], "context", optional=None).items():
         field = f"context.{name}"
-        body = s.mapping(body, field, ("scope", "effect"), ("stop_at_comma", "readings"))
-        flags = {k: body.get(k, default) for k, default in (("stop_at_comma", False), ("readings", True))}
+        body = s.mapping(body, field, ("scope", "effect"), ("stop_at_comma", "readings", "stop_at_terminators"))
+        flags = {k: body.get(k, default) for k, default in (
+            ("stop_at_comma", False), ("readings", True), ("stop_at_terminators", True))}
         for key, value in flags.items():
             if not isinstance(value, bool):
                 raise s.error(f"{field}.{key}", f"expected true or false, got {value!r}")
         context[name] = ContextCategory(name, s.whole(body["scope"], f"{field}.scope", 1), flags["stop_at_comma"],
                                         s.choice(body["effect"], f"{field}.effect", CONTEXT_EFFECTS),
-                                        flags["readings"])
+                                        flags["readings"], flags["stop_at_terminators"])
     return Rules(
         path=str(path),
         languages=languages,

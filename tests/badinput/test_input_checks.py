@@ -7,8 +7,8 @@ import yaml
 from sanic.exceptions import InvalidUsage
 
 from bot import PROJECT_ROOT
-from bot.channels.input_checks import (MAX_SENDER_CHARS, checked_session_id, checked_socketio_message, clean_text,
-                                       guard_socketio_handlers, sender_problem)
+from bot.channels.input_checks import (MAX_MESSAGE_CHARS, MAX_SENDER_CHARS, checked_session_id, checked_socketio_message, clean_text,
+                                       guard_socketio_handlers, sender_problem, too_long_reply)
 from bot.channels.rest import CheckedRestInput
 
 
@@ -59,6 +59,10 @@ def test_session_requests_ask_for_a_usable_id_or_a_new_session(data, expected):
 class FakeSio:
     def __init__(self):
         self.handlers = {"/": {}}
+        self.emitted = []
+
+    async def emit(self, event, data, room=None, namespace=None):
+        self.emitted.append((event, data, room))
 
     def on(self, event, namespace=None):
         def register(handler):
@@ -77,7 +81,7 @@ def test_guard_wraps_the_registered_handlers():
         calls.append(("session", sid, data))
 
     sio.handlers["/"] = {"user_uttered": handle_message, "session_request": session_request}
-    guard_socketio_handlers(sio, None, "user_uttered", True, "metadata")
+    guard_socketio_handlers(sio, None, "user_uttered", "bot_uttered", True, "metadata")
 
     async def go():
         handlers = sio.handlers["/"]
@@ -91,6 +95,23 @@ def test_guard_wraps_the_registered_handlers():
     assert calls == [("message", "sid1", {"message": "hi", "session_id": "s1"}),
                      ("session", "sid1", {"session_id": None}), ("session", "sid1", {"session_id": None}),
                      ("session", "sid1", {"session_id": "s1"})]
+    assert sio.emitted == []
+
+
+def test_a_long_socketio_message_is_cut_and_the_note_goes_to_its_room():
+    sio, calls = FakeSio(), []
+
+    async def handle_message(sid, data):
+        calls.append(data["message"])
+
+    async def session_request(sid, data):
+        pass
+
+    sio.handlers["/"] = {"user_uttered": handle_message, "session_request": session_request}
+    guard_socketio_handlers(sio, None, "user_uttered", "bot_uttered", True, "metadata")
+    asyncio.run(sio.handlers["/"]["user_uttered"]("sid1", {"message": "bg 45 " + "x" * 70000, "session_id": "s1"}))
+    assert len(calls[0]) == MAX_MESSAGE_CHARS and calls[0].startswith("bg 45")
+    assert sio.emitted == [("bot_uttered", {"text": too_long_reply()}, "s1")]
 
 
 def test_credentials_register_the_checked_rest_channel_not_rasas():

@@ -36,3 +36,10 @@ def test_topic_question_gets_a_polite_fallback_with_the_contact(stack_without_ac
     messages = stack_without_actions.say("who trains us on the pump", sender="down-topic")
     assert [m["text"] for m in messages] == [K.fill(K.replies["answer_unavailable"])]
     assert K.contacts["clinic_phone"] in messages[0]["text"]
+
+
+def test_an_escalation_across_turns_needs_no_action_server(stack_without_actions):
+    stack_without_actions.say("his sugar is", sender="down-turns")
+    messages = stack_without_actions.say("2.6", sender="down-turns")
+    assert messages[0]["text"].startswith("Please call the diabetes team now")
+    assert K.contacts["clinic_phone"] in messages[0]["text"]

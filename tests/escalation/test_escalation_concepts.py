@@ -1,0 +1,185 @@
+"""Concepts, context, normalisation and turns: what makes escalation hold on new phrasings."""
+import pytest
+
+from bot.escalation import assess, assess_turns
+from bot.escalation.normalise import fold
+
+
+def level(text: str) -> str:
+    return assess(text).level
+
+
+# --- one concept, many spellings: lemmas, word order, typos, texting --------------------
+
+@pytest.mark.parametrize("text", [
+    "she won't wake up", "she wont wake", "we cant wake her", "couldnt get him to wake up",
+    "he is not waking", "she can not be woken", "hard to wake him", "unable to rouse her",
+    "he is unconcious", "she passed out", "he keeps passing out", "she blacked out at school",
+    "he collapsed", "found him on the bathroom floor",
+])
+def test_unresponsive_in_any_form(text):
+    assert level(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["siezure", "she's seizing", "he had a seizer", "convulsing", "konvulsing",
+                                  "her eyes are rolling back", "having a fit on the floor"])
+def test_seizure_spelt_any_way(text):
+    assert level(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "shes 2.6 and too drowsy to swallow anything",             # low + cannot take by mouth
+    "bg 48 and he wont drink the juice",
+    "dexcom says 55 and she is so sleepy",                     # low + drowsy
+    "low and confused",
+    "she's 44 and slurring her words",
+    "hes shaky and confused",                                   # signs of a low + confusion
+    "she can't drink the juice, too drowsy",
+    "410 and breathing really fast",                           # high + fast breathing
+    "her breath smells like nail polish remover and she's 380",
+    "480 and hes confused",
+    "vomiting and her ketones are large",
+    "I gave double insulin and now he's really groggy",        # insulin mistake + signs
+])
+def test_combinations_make_emergencies(text):
+    assert level(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "I think I bolused him twice", "I gave her double insulin by accident", "gave lantus instead of novolog",
+    "forgot his lunch bolus", "we bolused for dinner and he didnt eat it", "can I give 3u",
+    "how much insulin for 300", "bg 19mmols", "pump stopped working", "the pod fell off at recess",
+    "trace ketones", "she's puking", "he's shaky and sweaty", "meter says LO",
+])
+def test_clinic_concerns(text):
+    assert level(text) == "clinic"
+
+
+# --- context: negated, hypothetical, history, someone else, resolved ------------------------
+
+@pytest.mark.parametrize("text", [
+    "no ketones, no vomiting, just a cold",
+    "she has never had a seizure, can she get a pump",
+    "what if he has a seizure at school",
+    "what do we do if he ever passes out",
+    "if the pump breaks what is the back up plan",
+    "he had a seizure 3 years ago, can he still get a pump",
+    "she had dka at diagnosis",
+    "my friend's daughter passed out from a low",
+    "a kid in his class fainted at assembly",
+    "what does dka stand for",
+    "what is dka?",
+    "do we need ketone strips for the pump?",
+    "how do you use baqsimi",
+    "is 911 the number to call in an emergency?",
+])
+def test_context_keeps_benign_messages_benign(text):
+    assert level(text) == "none"
+
+
+def test_doubt_is_not_negation():
+    assert level("not sure if she's breathing right, lips look blue") == "emergency"
+    assert level("he can't stop shaking and he's 50") in ("clinic", "emergency")
+    assert level("idk if it was a seizure") == "emergency"
+
+
+def test_a_plain_if_is_doubtful_so_it_reaches_the_clinic_not_911():
+    assert level("if he won't wake up what do i do") == "clinic"
+
+
+def test_days_ago_or_over_now_is_for_the_clinic_not_911():
+    assert level("she had a seizure yesterday") == "clinic"
+    assert level("she passed out but she's fine now") == "clinic"
+    assert level("she had a seizure an hour ago") == "emergency"  # recent enough to be now
+
+
+def test_negation_does_not_reach_past_its_clause():
+    assert level("no ketones, but she's vomiting") == "clinic"
+    assert level("no fever and she's 45") == "clinic"    # a reading is never negated
+
+
+# --- normalisation -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, mgdl", [
+    ("bg ４５", 45),                       # full-width digits
+    ("bg ٤٥", 45),                         # Arabic-Indic digits
+    ("sugar 2,5 mmol", 45),                # decimal comma
+    ("bg 2.5mmols", 45), ("bg 2.5 mmol/lt", 45), ("bg 2.5mM", 45), ("bg 2.5 mml", 45),
+    ("bg 45mg/dls", 45), ("bg 45 mgdl", 45), ("bg 45mgs", 45),
+])
+def test_units_and_digits_are_normalised(text, mgdl):
+    a = assess(text)
+    assert a.level == "clinic"
+    assert a.reading_mgdl == pytest.approx(mgdl)
+
+
+def test_fold_keeps_meaning_and_drops_accents():
+    assert fold("Despertó ＡＢＣ") == "desperto abc"
+    assert fold("he’s “low”") == "he's \"low\""
+
+
+def test_decimal_comma_leaves_lists_and_thousands_alone():
+    assert assess("bg 1,200 is not a thing").reading_mgdl is None or assess("bg 1,200").level == "none"
+    assert assess("she was 45, 50 and then 60").level == "clinic"
+
+
+# --- the conversation ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("earlier, text, expected", [
+    (["his sugar is"], "30 something", "clinic"),
+    (["checked his bg"], "39", "clinic"),
+    (["she's been sick all day"], "now she won't wake up", "emergency"),
+    (["dexcom says 44"], "and now she's really confused", "emergency"),
+    (["she's 45"], "and she won't drink anything", "emergency"),
+])
+def test_turns_that_complete_each_other(earlier, text, expected):
+    a = assess_turns(text, earlier)
+    assert a.level == expected
+
+
+def test_earlier_concerns_are_not_repeated():
+    assert assess_turns("what is the saline week", ["he's 320"]).level == "none"
+    assert assess_turns("ok thanks", ["she won't wake up"]).level == "none"
+
+
+def test_context_raises_only_when_the_turns_together_say_more():
+    a = assess_turns("30 something", ["his sugar is"])
+    assert a.from_context
+    assert not assess_turns("she's 45", ["hello"]).from_context
+
+
+# --- cost: linear in the length, counted in steps (timings are make bench's job) -------------
+
+@pytest.mark.parametrize("unit", [
+    "1 ",
+    "she is not waking up and sugar is 45 no ketones if what ",
+    "his sugar is low and he is confused and vomiting ketones ",
+    "sugar45",
+    "a",
+])
+def test_work_grows_linearly_with_the_text(monkeypatch, unit):
+    import bot.escalation.patterns as patterns
+    import bot.escalation.readings as readings
+
+    steps = {"n": 0}
+
+    def counted(module, name):
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            steps["n"] += 1
+            return real(*args, **kwargs)
+        monkeypatch.setattr(module, name, wrapper)
+
+    counted(patterns, "match_seq")
+    counted(patterns, "_elem_ends")
+    counted(readings.Phrases, "back")
+    counted(readings.Phrases, "at")
+
+    def work(chars):
+        steps["n"] = 0
+        assess((unit * (chars // len(unit) + 1))[:chars])
+        return steps["n"]
+
+    small, big = work(2000), work(64000)
+    assert big <= small * 32 * 1.2 + 100, (small, big)
