@@ -33,7 +33,18 @@ def main(argv=None) -> int:
         return 2
 
     if args.command == "check":
+        from bot.escalation import load_rules
+        from bot.escalation.lexicon import load_lexicon
+
+        try:
+            rules = load_rules()
+            lexicons = [load_lexicon(language, rules) for language in rules.languages]
+        except KnowledgeError as exc:
+            print(exc, file=sys.stderr)
+            return 2
         print(f"knowledge/ is valid: {len(knowledge.topics)} topics, contacts: {knowledge.contacts}")
+        print(f"escalation: {len(rules.rules)} rules over {len(rules.concepts)} concepts; lexicons: "
+              + ", ".join(lex.language for lex in lexicons))
     elif args.command == "build":
         from bot.build import domain_responses, spacy_pipeline
 

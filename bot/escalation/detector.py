@@ -32,7 +32,7 @@ class Assessment:
     reading_mgdl: Optional[float] = None
     unit_unclear: bool = False
     pump_failure: bool = False
-    evidence: bool = False           # any medical sign, concern or out-of-range reading
+    evidence: bool = False           # medical evidence (rules.yml `evidence`): a sign, a reading out of range
     from_context: bool = False       # decided by earlier turns completed by this one
 
     @property
@@ -161,7 +161,7 @@ def _decide(signals: Signals, readings: List[Reading], rules: Rules, lex: Lexico
         reading_mgdl=_most_concerning(readings, low, high),
         unit_unclear="unit_unclear" in signals,
         pump_failure="pump_failure" in signals,
-        evidence=bool(signals),
+        evidence=any(name in rules.evidence for name in signals),
     )
 
 

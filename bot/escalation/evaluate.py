@@ -78,7 +78,8 @@ async def _run(cases: List[Dict], model: Optional[Path]) -> Outcome:
     from bot.training import latest_model
 
     configure_structlog(logging.WARNING)
-    logging.getLogger("bot.remote_action").setLevel(logging.CRITICAL)  # action server is down on purpose
+    for name in ("bot.remote_action", "rasa.core.actions.action"):  # the action server is down on purpose
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     agent = Agent.load(
         str(model or latest_model()),
         action_endpoint=EndpointConfig("http://127.0.0.1:9/webhook"),  # nothing listens: actions fail politely

@@ -57,6 +57,7 @@ class Rules:
     conversation_turns: int
     conversation_minutes: float
     rules: Tuple[Rule, ...]
+    evidence: FrozenSet[str]                 # signals that let the classifier's escalation stand
 
     @property
     def signals(self) -> FrozenSet[str]:
@@ -76,7 +77,7 @@ def _default_rules() -> Rules:
 def _load(path: Path) -> Rules:
     s = Shape(path)
     top = s.mapping(load_yaml(path), "", ("languages", "units", "thresholds", "conversation",
-                                          "context", "concepts", "rules"))
+                                          "context", "concepts", "evidence", "rules"))
     languages = s.strings(top["languages"], "languages")
     units_raw = s.mapping(top["units"], "units", ("mmol_to_mgdl", "mgdl", "mgdl_weak", "mmol"))
     units = {"mmol_to_mgdl": s.number(units_raw["mmol_to_mgdl"], "units.mmol_to_mgdl")}
@@ -115,6 +116,8 @@ def _load(path: Path) -> Rules:
         conversation_turns=s.whole(conv["turns"], "conversation.turns"),
         conversation_minutes=s.number(conv["minutes"], "conversation.minutes"),
         rules=_rules(s, top["rules"], frozenset(concepts) | frozenset(READING_SIGNALS)),
+        evidence=frozenset(_known(s, s.strings(top["evidence"], "evidence"),
+                                  frozenset(concepts) | frozenset(READING_SIGNALS), "evidence")),
     )
 
 

@@ -44,17 +44,18 @@ def test_topic_questions_with_numbers_are_left_alone(component):
         assert parsed(component, text) == ("ask_saline_week", {}), text
 
 
-def test_a_classifier_escalation_with_evidence_is_kept_with_a_generic_reason(component):
-    # "something is wrong" is a concern the lexicon knows, though no rule escalates it alone.
-    intent, entities = parsed(component, "something is really wrong with him", "escalate_emergency", 0.8)
+def test_a_classifier_escalation_with_medical_evidence_is_kept(component):
+    # The lexicon makes "shaky" a clinic concern; the classifier heard an emergency: it stands.
+    intent, entities = parsed(component, "shes shaky and something is really really wrong", "escalate_emergency", 0.8)
     assert intent == "escalate_emergency"
-    assert entities["escalation_reason"] == REASONS["emergency"]
+    assert entities["escalation_reason"] == "signs of a low blood sugar"
 
 
 def test_every_kept_classifier_escalation_gets_a_reason(component):
     # Whatever its confidence, an escalate_* intent that reaches the dialogue is
     # answered with utter_escalate_*, whose text needs the reason slot filled.
-    intent, entities = parsed(component, "im so worried about her, help", "escalate_clinic", 0.3)
+    # Fast breathing alone escalates by no rule, but it is medical evidence.
+    intent, entities = parsed(component, "he is breathing really fast", "escalate_clinic", 0.3)
     assert intent == "escalate_clinic"
     assert entities["escalation_reason"] == REASONS["clinic"]
 
@@ -63,6 +64,9 @@ def test_every_kept_classifier_escalation_gets_a_reason(component):
     "the order ships in 5 to 7 business days",
     "not sure what's going on with the insurance",
     "his numbers have been perfect, about 120 all week",
+    "im so worried about the pump start, help",          # worry is not a sign
+    "bg 180 is that too high?",                          # a reading in range says no
+    "something is really wrong with the insurance portal",
 ])
 def test_a_classifier_escalation_without_medical_evidence_is_dropped(component, text):
     message = Message(data={"text": text, "intent": {"name": "escalate_clinic", "confidence": 0.6},
