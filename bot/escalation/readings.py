@@ -19,8 +19,9 @@ families' messages are full of ages, days, counts, doses and times:
   no age or count);
 * a reporting verb (weakest): "dropped to 50", "hit 400" -- only for numbers
   that cannot be small counts and when no unknown word follows.
-Numbers followed by not_after words (years, days, units, kids ...) or after
-not_before words (day, page, turns ...) are never readings, and `defuse`
+Numbers followed by not_after words (years, days, units, kids ...), right
+after not_before words (day, page, turns ...) or up to three words after
+not_shortly_after words (ketones, A1c) are never readings, and `defuse`
 patterns remove phone numbers, clock times, dates, percentages, heights,
 A1c/ketone values and device model numbers before any of this.
 """
@@ -207,6 +208,8 @@ class _Finder:
         value, tokens, w, th = float(num), self.tokens, self.w, self.th
         if value <= 0 or (i > 0 and w["not_before"].back(tokens, i - 1)):
             return None
+        if any(w["not_shortly_after"].back(tokens, j) for j in range(max(0, i - 3), i)):
+            return None  # "ketones were 0.4", "a1c is 7.2 this time"
         nxt = i + 1
         if unit is None and nxt < len(tokens) and tokens[nxt] in self.units:
             unit, nxt = tokens[nxt], nxt + 1

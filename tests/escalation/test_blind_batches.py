@@ -1,0 +1,84 @@
+"""The blind escalation batches: written by people who never saw the lexicons, rules or tests.
+
+Their figures are recorded in tests/escalation/blind/README.md. These tests keep
+them honest: no phrasing of a batch may be copied into the NLU training data or
+the escalation lexicons, and what the bot got right it keeps getting right.
+"""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import PROJECT_ROOT
+from bot.escalation import assess_turns
+from bot.escalation import evaluate as e2e
+
+BLIND = Path(__file__).parent / "blind"
+BATCHES = sorted(BLIND.glob("*.yml"))
+RANK = {"none": 0, "clinic": 1, "emergency": 2}
+# Ordinary program questions a batch happens to share with training examples that
+# were in data/nlu long before the batch was written (commit 87c65fd): coincidence, not copying.
+IN_TRAINING_BEFORE = {"who is on the pump team", "what happens at the pump evaluation",
+                      "what happens at the second appointment", "what does the child development specialist do",
+                      "thank you", "what time does the clinic open"}
+# Benign messages a batch may still escalate (each listed with why in the README).
+ALLOWED_OVER = {"batch_a.yml": 1, "batch_earlier.yml": 0, "batch_b.yml": 0}
+
+
+def _cases(path):
+    return e2e.load_cases(path)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def _training_texts():
+    texts = set()
+    for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            for line in str(block.get("examples", "")).splitlines():
+                if line.strip().startswith("- "):
+                    texts.add(_norm(line.strip()[2:]))
+    return texts
+
+
+def test_there_are_blind_batches():
+    assert {p.name for p in BATCHES} >= {"batch_a.yml", "batch_earlier.yml"}
+
+
+@pytest.mark.parametrize("path", BATCHES, ids=lambda p: p.name)
+def test_batch_shape(path):
+    cases = _cases(path)
+    counts = {level: sum(c["level"] == level for c in cases) for level in RANK}
+    assert counts["emergency"] >= 40 and counts["clinic"] >= 60 and counts["none"] >= 50, counts
+    for c in cases:
+        assert c["level"] in RANK and c["turns"] and all(isinstance(t, str) and t.strip() for t in c["turns"])
+
+
+@pytest.mark.parametrize("path", BATCHES, ids=lambda p: p.name)
+def test_no_blind_phrasing_is_in_the_training_data_or_the_lexicons(path):
+    training = _training_texts()
+    lexicons = "\n".join(_norm(p.read_text(encoding="utf-8"))
+                         for p in (PROJECT_ROOT / "knowledge" / "escalation").glob("*.yml"))
+    for c in _cases(path):
+        for turn in c["turns"]:
+            text = _norm(turn)
+            assert text not in training or text in IN_TRAINING_BEFORE, f"{path.name}: {turn!r} is in data/nlu"
+            if len(text.split()) >= 4:  # a short turn ("45") may well be in a pattern
+                assert text not in lexicons, f"{path.name}: {turn!r} is in knowledge/escalation"
+
+
+@pytest.mark.parametrize("path", [p for p in BATCHES if p.name in ALLOWED_OVER], ids=lambda p: p.name)
+def test_the_detector_keeps_what_it_learned_from_a_batch(path):
+    """Batches used for tuning: the detector alone gets every concern, at most the recorded false alarms."""
+    missed, over = [], []
+    for c in _cases(path):
+        got = assess_turns(c["turns"][-1], c["turns"][:-1]).level
+        if c["level"] == "emergency" and got != "emergency" or c["level"] == "clinic" and got == "none":
+            missed.append(c["turns"])
+        elif c["level"] == "none" and got != "none":
+            over.append(c["turns"])
+    assert not missed
+    assert len(over) <= ALLOWED_OVER[path.name], over
