@@ -17,6 +17,7 @@ families' messages are full of ages, days, counts, doses and times:
 * the first word of the message with nothing unknown after it: "55 and
   falling", "over 300 all night" (only numbers above the ambiguous range, so
   no age or count);
+* "at" right before a number past the clock's hours: "Lily's at 45";
 * a reporting verb (weakest): "dropped to 50", "hit 400" -- only for numbers
   that cannot be small counts and when no unknown word follows.
 Numbers followed by not_after words (years, days, units, kids ...), right
@@ -148,6 +149,15 @@ class _Finder:
             j -= n
         return False
 
+    def linked_decimal(self, i: int, clean_next: bool) -> bool:
+        """A decimal right after "is"/"was" ("Lily is 3.0", "his is 2.8"): never an age, so
+        a reading unless a topic word (ratio, ketones, price ...) stands just before."""
+        j = i - 1
+        link = self.w["link_words"].back(self.tokens, j) if j >= 0 else 0
+        if not link or not clean_next:
+            return False
+        return not any(self.w["blockers"].back(self.tokens, k) for k in range(max(0, j - link - 2), j - link + 1))
+
     def loose_decimal(self, i: int, clean_next: bool) -> bool:
         """A lone decimal at a clause start, "... and 2.9 right now": mmol/L."""
         prev = self.tokens[i - 1] if i else ""
@@ -219,8 +229,8 @@ class _Finder:
             return None
         decimal = "." in num
         subject, at, aged = self.subject_form(i)
-        if subject and aged and not (at or decimal or plural) and value <= th["age_max"]:
-            return None  # an age: "she's 15", "my son is 9" (but "it's 3" is not)
+        if subject and aged and not (at or decimal or plural or unit) and value <= th["age_max"]:
+            return None  # an age: "she's 15", "my son is 9" (but "it's 3" and "she's 16 mmol" are not)
         if not subject and not decimal and value <= 12 and i > 0 and tokens[i - 1] in _TIME_WORDS:
             return None  # a clock hour: "check her bg at 3"
         strong_unit = unit in self.rules.units["mgdl"] or unit in self.rules.units["mmol"]
@@ -231,8 +241,9 @@ class _Finder:
         if plural and value < 40 and not (subject or self.anchored(i) or self.verb_form(i)):
             return None  # "her 20s" is an age decade; "running 17s" is not
         tied = (strong_unit or subject or plural or self.anchored(i)
-                or (decimal and self.loose_decimal(i, clean_next))
-                or self.leading(i, value, clean_next))
+                or (decimal and (self.loose_decimal(i, clean_next) or self.linked_decimal(i, clean_next)))
+                or self.leading(i, value, clean_next)
+                or (i > 0 and self.w["at_words"].back(tokens, i - 1) and value > 24 and clean_next))
         # Weakest tie, a reporting verb: no small counts, no unknown word after.
         if not tied and not (self.verb_form(i) and clean_next and (decimal or value >= th["ambiguous_min"])):
             return None
