@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Pattern, Tuple
 
 from bot.escalation.normalise import fold, normalise
+from bot.escalation.numbers import NumberWords
 from bot.escalation.readings import Phrases, index_words
 from bot.escalation.patterns import HARD_BREAKS, Matcher, PatternError, Token, compile_pattern
 from bot.escalation.rules import ESCALATION_DIR, LEVELS, Rules, load_rules, reason_keys
@@ -30,7 +31,7 @@ READING_WORDS = ("glucose_words", "subject_words", "thing_subjects", "link_words
                  "at_words", "verb_words", "verb_followers", "below_words", "above_words",
                  "not_after", "not_before", "not_shortly_after", "blockers")
 READING_REGEXES = ("defuse", "meter_hi", "meter_lo")
-_TOP = ("language", "gap", "near", "spelling", "lemmas", "keep_words", "classes", "concepts", "context",
+_TOP = ("language", "gap", "near", "spelling", "lemmas", "numbers", "keep_words", "classes", "concepts", "context",
         "readings", "reasons", "classifier_reasons")
 
 
@@ -55,10 +56,11 @@ class Lexicon:
     regexes: Dict[str, Pattern]
     reasons: Dict[str, str]
     classifier_reasons: Dict[str, str]
+    numbers: NumberWords
 
     def read(self, text: str) -> Text:
         norm = normalise(text, self.regexes["defuse"])
-        repaired = _WORD.sub(lambda m: " ".join(self.words.expand(m.group())), norm)
+        repaired = self.numbers.spell(_WORD.sub(lambda m: " ".join(self.words.expand(m.group())), norm))
         tokens, sentence = [], 0
         for m in _TOKEN.finditer(repaired):
             word = m.group()
@@ -150,6 +152,7 @@ def _load(path, language: str, rules: Rules) -> Lexicon:
     words.known |= {w for phrases in reading_words.values() for phrase in phrases for w in phrase}
     return Lexicon(
         path=str(path),
+        numbers=_numbers(s, top["numbers"]),
         language=language,
         words=words,
         matcher=Matcher(named, gap=s.whole(top["gap"], "gap", 1), near=s.whole(top["near"], "near", 1)),
@@ -158,6 +161,17 @@ def _load(path, language: str, rules: Rules) -> Lexicon:
         reasons=reasons,
         classifier_reasons=classifier_reasons,
     )
+
+
+def _numbers(s: Shape, raw) -> NumberWords:
+    body = s.mapping(raw, "numbers", ("ones", "tens", "hundreds", "hundred", "point", "joiners"))
+    values = {}
+    for key in ("ones", "tens", "hundreds"):
+        table = s.mapping(body[key], f"numbers.{key}", optional=None)
+        values[key] = {fold(str(w)): int(s.whole(v, f"numbers.{key}.{w}")) for w, v in table.items()}
+    words = {key: tuple(fold(w) for w in s.strings(body[key], f"numbers.{key}", empty_ok=True))
+             for key in ("hundred", "point", "joiners")}
+    return NumberWords(values["ones"], values["tens"], values["hundreds"], **words)
 
 
 def _join(patterns) -> Pattern:

@@ -183,3 +183,21 @@ def test_work_grows_linearly_with_the_text(monkeypatch, unit):
 
     small, big = work(2000), work(64000)
     assert big <= small * 32 * 1.2 + 100, (small, big)
+
+
+# --- numbers written as words (dictation) --------------------------------------------------
+
+@pytest.mark.parametrize("text, mgdl", [
+    ("his sugar is forty five", 45), ("bg three hundred and ten", 310), ("she is two point eight", 50.4),
+    ("the dex says fifty-two", 52), ("shes been in the three hundreds all day", 300),
+])
+def test_numbers_in_words_are_readings(text, mgdl):
+    a = assess(text)
+    assert a.level == "clinic"
+    assert a.reading_mgdl == pytest.approx(mgdl)
+
+
+@pytest.mark.parametrize("text", ["the wrong one went in the cart", "no one told us", "she is twelve",
+                                  "we have two pumps and one broke last year"])
+def test_number_words_that_are_not_readings(text):
+    assert level(text) == "none"

@@ -103,6 +103,8 @@ def test_broken_rules_name_file_and_field(tmp_path, mutate, field):
     (lambda d: d["classifier_reasons"].pop("clinic"), "classifier_reasons.clinic"),
     (lambda d: d["classes"].update(neg="not"), "classes.neg"),
     (lambda d: d.update(gap=0), "gap"),
+    (lambda d: d["numbers"]["tens"].update(forty="40"), "numbers.tens.forty"),
+    (lambda d: d["numbers"].pop("point"), "numbers.point"),
 ])
 def test_broken_lexicon_names_file_and_field(tmp_path, mutate, field):
     data = copy.deepcopy(LEXICON)
