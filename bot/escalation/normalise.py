@@ -26,6 +26,7 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", 
 # Zero-width characters and emoji variation selectors carry no meaning here.
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufe00-\ufe0f]")
 _DECIMAL_COMMA = re.compile(r"(?<![\d,.])(\d{1,2}),(\d)(?![\d,])")
+_BARE_DECIMAL = re.compile(r"(?<![\w.])\.(\d)")  # ".4 units" -> "0.4 units"
 _THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?![\d,])")
 # "5.2mM" is millimolar only in this exact case; "5mm" (a needle) is not.
 _MILLIMOLAR = re.compile(r"(\d)\s?mM\b")
@@ -57,6 +58,7 @@ def normalise(text: str, defuse: Pattern) -> str:
     """The form every detector step reads (see the module docstring)."""
     t = fold(text)
     t = _DECIMAL_COMMA.sub(r"\1.\2", _THOUSANDS.sub(lambda m: m.group().replace(",", ""), t))
+    t = _BARE_DECIMAL.sub(r"0.\1", t)
     t = _MMOL.sub("mmol", t)
     t = _MGS.sub("mg", _MGDL.sub("mg/dl", t))
     t = _GLUED_AGE.sub(r"\1 \2", _GLUED.sub(r"\1 \2", t))

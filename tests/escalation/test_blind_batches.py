@@ -23,7 +23,7 @@ IN_TRAINING_BEFORE = {"who is on the pump team", "what happens at the pump evalu
                       "what happens at the second appointment", "what does the child development specialist do",
                       "thank you", "what time does the clinic open"}
 # Benign messages a batch may still escalate (each listed with why in the README).
-ALLOWED_OVER = {"batch_a.yml": 1, "batch_earlier.yml": 0, "batch_b.yml": 0, "batch_c.yml": 0}
+ALLOWED_OVER = {"batch_a.yml": 1, "batch_earlier.yml": 0, "batch_b.yml": 0, "batch_c.yml": 0, "batch_d.yml": 0}
 
 
 def _cases(path):
