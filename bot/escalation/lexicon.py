@@ -150,6 +150,7 @@ def _load(path, language: str, rules: Rules) -> Lexicon:
                      for w in e.words | {x for ph in e.phrases for x in ph}}
     words.add_targets(lexicon_words | {w for phrase in reading_words["glucose_words"] for w in phrase})
     words.known |= {w for phrases in reading_words.values() for phrase in phrases for w in phrase}
+    words.keep_only(lexicon_words)
     return Lexicon(
         path=str(path),
         numbers=_numbers(s, top["numbers"]),

@@ -20,7 +20,6 @@ MAX_FUZZY = 20  # no lexicon word is longer: "aaaa..." costs nothing
 LONG_WORD = 8   # from here, two edits are allowed
 
 
-@functools.lru_cache(maxsize=None)
 def lemma_table(language: str) -> Dict[str, str]:
     """spaCy's lookup lemma table for `language`, accents folded like the text."""
     from bot.escalation.normalise import fold
@@ -71,10 +70,17 @@ class Words:
         self.spelling = spelling
         self.known: FrozenSet[str] = frozenset(self.table) | frozenset(self.table.values()) | frozenset(keep)
         self.targets: Set[str] = set()
-        self.deletes: Dict[str, Set[str]] = {}
+        # deletion -> the target words it comes from (a tuple: sets cost ten times the memory)
+        self.deletes: Dict[str, Tuple[str, ...]] = {}
 
     def lemma(self, word: str) -> str:
         return self.table.get(word, word)
+
+    def keep_only(self, words: Iterable[str]) -> None:
+        """Keep the lemmas of these words only: other lemmas never match a pattern,
+        and the whole table would cost every server process megabytes."""
+        wanted = set(words)
+        self.table = {form: lem for form, lem in self.table.items() if lem in wanted or form in wanted}
 
     def add_targets(self, lemmas: Iterable[str]) -> None:
         """Make these lexicon words (and every form of them) targets of typo repair."""
@@ -86,7 +92,7 @@ class Words:
                 continue
             self.targets.add(form)
             for d in _deletes(form, allowed_edits(form)) | {form}:
-                self.deletes.setdefault(d, set()).add(form)
+                self.deletes[d] = self.deletes.get(d, ()) + (form,)
 
     def repair(self, word: str) -> Optional[str]:
         """The lexicon word a misspelt `word` stands for, or None."""
