@@ -22,8 +22,10 @@ RANK = {"none": 0, "clinic": 1, "emergency": 2}
 IN_TRAINING_BEFORE = {"who is on the pump team", "what happens at the pump evaluation",
                       "what happens at the second appointment", "what does the child development specialist do",
                       "thank you", "what time does the clinic open"}
-# Benign messages a batch may still escalate (each listed with why in the README).
-ALLOWED_OVER = {"batch_a.yml": 1, "batch_earlier.yml": 0, "batch_b.yml": 0, "batch_c.yml": 0, "batch_d.yml": 0}
+# What the detector alone may still get wrong on a batch it was tuned on, each
+# listed with why in blind/README.md: (concerns missed, benign messages escalated).
+KNOWN_WRONG = {"batch_earlier.yml": (0, 0), "batch_a.yml": (0, 1), "batch_b.yml": (0, 0), "batch_c.yml": (0, 0),
+               "batch_d.yml": (0, 0), "batch_e.yml": (1, 0)}
 
 
 def _cases(path):
@@ -70,15 +72,42 @@ def test_no_blind_phrasing_is_in_the_training_data_or_the_lexicons(path):
                 assert text not in lexicons, f"{path.name}: {turn!r} is in knowledge/escalation"
 
 
-@pytest.mark.parametrize("path", [p for p in BATCHES if p.name in ALLOWED_OVER], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in BATCHES if p.name in KNOWN_WRONG], ids=lambda p: p.name)
 def test_the_detector_keeps_what_it_learned_from_a_batch(path):
     """Batches used for tuning: the detector alone gets every concern, at most the recorded false alarms."""
     missed, over = [], []
     for c in _cases(path):
         got = assess_turns(c["turns"][-1], c["turns"][:-1]).level
         if c["level"] == "emergency" and got != "emergency" or c["level"] == "clinic" and got == "none":
-            missed.append(c["turns"])
+            missed.append((c["level"], c["turns"]))
         elif c["level"] == "none" and got != "none":
             over.append(c["turns"])
-    assert not missed
-    assert len(over) <= ALLOWED_OVER[path.name], over
+    most_missed, most_over = KNOWN_WRONG[path.name]
+    assert not [turns for level, turns in missed if level == "emergency"], "an emergency is never missed"
+    assert len(missed) <= most_missed, missed
+    assert len(over) <= most_over, over
+
+
+@pytest.fixture(scope="module")
+def e2e_outcomes():
+    """Every batch through the trained bot in one process (NLU, turns, no action server)."""
+    import asyncio
+
+    cases = {p.name: _cases(p) for p in BATCHES if p.name in KNOWN_WRONG}
+    flat = [c for name in cases for c in cases[name]]
+    outcome = asyncio.run(e2e._run(flat, None))
+    got, out = iter(outcome.got), {}
+    for name, batch in cases.items():
+        out[name] = e2e.Outcome(batch, [next(got) for _ in batch])
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_WRONG))
+def test_the_trained_bot_keeps_what_it_learned_from_a_batch(e2e_outcomes, name):
+    result = e2e_outcomes[name]
+    missed = [m for m in result.misses() if m[0] != "none"]
+    over = [m for m in result.misses() if m[0] == "none"]
+    most_missed, most_over = KNOWN_WRONG[name]
+    assert result.recall("emergency")[0] == result.recall("emergency")[1], missed
+    assert len(missed) <= most_missed, missed
+    assert len(over) <= most_over, over
