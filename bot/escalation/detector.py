@@ -12,6 +12,7 @@ Deterministic and without Rasa, so it is fast and testable on its own:
 
 Emergency beats clinic; the reasons are texts of the reply's language.
 """
+import functools
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -45,7 +46,18 @@ class Assessment:
 
 def assess(text: str, rules: Optional[Rules] = None, language: str = "en") -> Assessment:
     """The level of one message; reasons in `language`."""
-    rules = rules or load_rules()
+    if rules is None or rules is load_rules():
+        return _assess_cached(text or "", language)
+    return _assess(text, rules, language)
+
+
+@functools.lru_cache(maxsize=2048)
+def _assess_cached(text: str, language: str) -> Assessment:
+    # A conversation's earlier turns are read again with each new message.
+    return _assess(text, load_rules(), language)
+
+
+def _assess(text: str, rules: Rules, language: str) -> Assessment:
     lexicons = [load_lexicon(lang, rules) for lang in rules.languages]
     signals: Signals = {}
     readings: List[Reading] = []
