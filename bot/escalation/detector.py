@@ -139,6 +139,8 @@ def _signals(text: str, lex: Lexicon, rules: Rules) -> Tuple[Signals, List[Readi
             _add(signals, "reading_high", cap, r.pos)
         if r.unit_unclear:
             _add(signals, "unit_unclear", cap, r.pos)
+        elif r.low_check is not None and r.high_check is not None and low <= r.low_check and r.high_check <= high:
+            _add(signals, "reading_in_range", cap, r.pos)  # a number that says "no concern"
     for name, pos in zip(("meter_hi", "meter_lo"), meter_flags(t.repaired, lex.regexes)):
         if pos is not None and cap_at(pos):
             _add(signals, name, cap_at(pos), pos)

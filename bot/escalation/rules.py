@@ -20,7 +20,7 @@ DEFAULT_PATH = ESCALATION_DIR / "rules.yml"
 LEVELS = ("emergency", "clinic")
 RANK = {"none": 0, "clinic": 1, "emergency": 2}
 # Signals the readings finder supplies; rules may use them by name.
-READING_SIGNALS = ("reading_low", "reading_high", "meter_hi", "meter_lo", "unit_unclear")
+READING_SIGNALS = ("reading_low", "reading_high", "reading_in_range", "meter_hi", "meter_lo", "unit_unclear")
 # Concepts Python reads directly (Assessment.pump_failure picks the reply).
 REQUIRED_CONCEPTS = ("pump_failure",)
 CONTEXT_EFFECTS = ("ignore", "clinic")

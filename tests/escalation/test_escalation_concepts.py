@@ -201,3 +201,10 @@ def test_numbers_in_words_are_readings(text, mgdl):
                                   "we have two pumps and one broke last year"])
 def test_number_words_that_are_not_readings(text):
     assert level(text) == "none"
+
+
+def test_confusion_while_blood_sugar_is_talked_about_is_an_emergency_unless_a_reading_is_in_range():
+    # The number may be one the finder cannot read ("Mason is 38 on his app"); a number in range says no.
+    assert level("his sugar is weird and hes not making any sense") == "emergency"
+    assert level("the dexcom app keeps alarming and she is slurring") == "emergency"
+    assert level("dexcom says 150 and he is acting weird") == "clinic"
