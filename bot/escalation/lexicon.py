@@ -29,7 +29,7 @@ _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?|#+|[^\sa-z\d#]")
 # readings.* word lists, as in the readings finder's docstring
 READING_WORDS = ("glucose_words", "subject_words", "thing_subjects", "link_words", "filler_words",
                  "at_words", "verb_words", "verb_followers", "below_words", "above_words",
-                 "not_after", "not_before", "not_shortly_after", "blockers")
+                 "not_after", "not_before", "not_shortly_after", "blockers", "when_links", "when_words")
 READING_REGEXES = ("defuse", "meter_hi", "meter_lo")
 _TOP = ("language", "gap", "near", "spelling", "lemmas", "numbers", "keep_words", "classes", "concepts", "context",
         "readings", "reasons", "classifier_reasons")

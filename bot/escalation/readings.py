@@ -18,6 +18,7 @@ families' messages are full of ages, days, counts, doses and times:
   falling", "over 300 all night" (only numbers above the ambiguous range, so
   no age or count);
 * "at" right before a number past the clock's hours: "Lily's at 45";
+* a number past the ambiguous range said with when it was: "52 at recess";
 * a reporting verb (weakest): "dropped to 50", "hit 400" -- only for numbers
   that cannot be small counts and when no unknown word follows.
 Numbers followed by not_after words (years, days, units, kids ...), right
@@ -169,11 +170,18 @@ class _Finder:
         "310 after dinner", "over 300 all night"."""
         j = i - 1
         while j >= 0:
-            n = self.w["fill_or_compare"].back(self.tokens, j)
+            n = self.w["fill_or_compare"].back(self.tokens, j) or (not self.tokens[j][0].isalnum())  # an emoji
             if not n:
                 return False
             j -= n
         return value > self.th["ambiguous_max"] and clean_next
+
+    def timed(self, nxt: int, value: float) -> bool:
+        """A number past ages and counts said with when it was: "300 before bed", "52 at recess"."""
+        if value <= self.th["ambiguous_max"]:
+            return False
+        link = self.w["when_links"].at(self.tokens, nxt)
+        return bool(link) and bool(self.w["when_words"].at(self.tokens, nxt + link))
 
     def anchored(self, i: int) -> bool:
         """A glucose word within the window before token i, or "on the meter" after."""
@@ -243,6 +251,7 @@ class _Finder:
         tied = (strong_unit or subject or plural or self.anchored(i)
                 or (decimal and (self.loose_decimal(i, clean_next) or self.linked_decimal(i, clean_next)))
                 or self.leading(i, value, clean_next)
+                or self.timed(nxt, value)
                 or (i > 0 and self.w["at_words"].back(tokens, i - 1) and value > 24 and clean_next))
         # Weakest tie, a reporting verb: no small counts, no unknown word after.
         if not tied and not (self.verb_form(i) and clean_next and (decimal or value >= th["ambiguous_min"])):

@@ -21,11 +21,12 @@ RANK = {"none": 0, "clinic": 1, "emergency": 2}
 # were in data/nlu long before the batch was written (commit 87c65fd): coincidence, not copying.
 IN_TRAINING_BEFORE = {"who is on the pump team", "what happens at the pump evaluation",
                       "what happens at the second appointment", "what does the child development specialist do",
-                      "thank you", "what time does the clinic open"}
+                      "thank you", "what time does the clinic open", "meter says hi",
+                      "is there a dietitian on the team", "thank you so much"}
 # What the detector alone may still get wrong on a batch it was tuned on, each
 # listed with why in blind/README.md: (concerns missed, benign messages escalated).
 KNOWN_WRONG = {"batch_earlier.yml": (0, 0), "batch_a.yml": (0, 1), "batch_b.yml": (0, 0), "batch_c.yml": (0, 0),
-               "batch_d.yml": (0, 0), "batch_e.yml": (1, 0)}
+               "batch_d.yml": (0, 0), "batch_e.yml": (1, 0), "batch_f.yml": (0, 0)}
 
 
 def _cases(path):
