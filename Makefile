@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-# The chat widget's npm packages (web/package-lock.json), for bot/web.py.
+# The chat widget's npm packages (web/package-lock.json), for bot/web/server.py.
 WEB_STAMP := web/node_modules/.installed
 $(WEB_STAMP): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
@@ -71,11 +71,11 @@ system-deps:
 	fi
 
 evaluate: train
-	$(PY) -m bot.evaluate
+	$(PY) -m tools.eval.nlu
 
 # Speed and memory against the stock `rasa init` bot, on loopback (about 10 minutes): results/bench.md
 bench: train
-	$(PY) -m bot.bench
+	$(PY) -m tools.bench
 
 clean:
 	rm -rf build models/*.tar.gz models/.inputs.sha256 results

@@ -1,14 +1,14 @@
 """The action server's one action: answer the recognised topic from knowledge/.
 
-Kept thin on purpose: all text comes from knowledge/ through bot.knowledge.
+Kept thin on purpose: all text comes from knowledge/ through bot.core.knowledge.
 """
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.knowledge import get_knowledge
-from bot.answers import topic_reply
+from bot.core.knowledge import get_knowledge
+from bot.core.answers import topic_reply
 
 
 class ActionAnswerTopic(Action):

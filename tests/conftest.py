@@ -1,8 +1,8 @@
 import pytest
 
 from tests.sms.provider import ProviderStandIn
-from tests.support.servers import rasa_stack
-from tests.support.services import postgres_server, redis_server
+from tools.stack.servers import rasa_stack
+from tools.stack.services import postgres_server, redis_server
 
 
 @pytest.fixture(scope="session")

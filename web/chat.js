@@ -12,7 +12,7 @@
  *   Messages are added to a role="log" aria-live="polite" region.
  *
  * Configuration comes from /config.js (window.PUMP_CHAT_CONFIG), written by
- * bot/web.py from the environment.
+ * bot/web/server.py from the environment.
  */
 (function () {
   "use strict";

@@ -54,7 +54,7 @@ def capped(text: Text) -> Tuple[Text, bool]:
 
 def too_long_reply() -> Text:
     """What a family is told after the answer to a message that was cut."""
-    from bot.knowledge import get_knowledge
+    from bot.core.knowledge import get_knowledge
 
     knowledge = get_knowledge()
     return knowledge.fill(knowledge.replies["message_too_long"])

@@ -4,7 +4,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAnswerTopic
-from bot.knowledge import get_knowledge
+from bot.core.knowledge import get_knowledge
 
 
 def tracker_for(intent: str, text: str = "question") -> Tracker:

@@ -1,4 +1,4 @@
-"""The Rasa server's side of custom actions: fast schema check, polite fallback."""
+"""The Rasa patches (bot/rasa/patches.py): fast schema check, polite fallback, version pin."""
 import asyncio
 
 import jsonschema
@@ -9,11 +9,11 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import remote_action
-from bot.answers import topic_reply
-from bot.knowledge import get_knowledge
+import bot.rasa  # noqa: F401  (importing the package installs the patches, as Rasa does)
+from bot.core.answers import topic_reply
+from bot.core.knowledge import get_knowledge
+from bot.rasa import patches
 
-remote_action.install()
 ACTION = RemoteAction("action_answer_topic", EndpointConfig("http://127.0.0.1:9/webhook"))
 
 
@@ -33,3 +33,24 @@ def test_an_unreachable_action_server_gets_the_answer_unavailable_reply():
     events = asyncio.run(ACTION.run(CollectingOutputChannel(), None, tracker, Domain.empty()))
     knowledge = get_knowledge()
     assert [e.text for e in events] == [knowledge.fill(knowledge.replies["answer_unavailable"])]
+
+
+def test_importing_bot_rasa_installed_every_patch_once():
+    assert RemoteAction.run is patches._run_or_apologise
+    assert RemoteAction._validate_action_result is patches._validate_with_compiled_schema
+    patches.install()  # a second call changes nothing
+    assert patches._original["run"] is not patches._run_or_apologise
+
+
+def test_patches_refuse_another_rasa_version(monkeypatch):
+    monkeypatch.setattr(patches, "_installed", False)
+    monkeypatch.setattr(patches.rasa, "__version__", "3.7.0")
+    with pytest.raises(patches.UnsupportedRasaVersion, match="3.6.21"):
+        patches.install()
+
+
+def test_cached_event_class_lookup_gives_rasas_answer():
+    from rasa.shared.core.events import Event, UserUttered
+
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("user") is patches._original["resolve_by_type"]("user")

@@ -29,12 +29,12 @@ import socketio
 from twilio.request_validator import RequestValidator
 
 from bot import PROJECT_ROOT
-from bot.answers import topic_reply
-from bot.channels.sms_format import parse_keyword
-from bot.knowledge import get_knowledge
+from bot.core.answers import topic_reply
+from bot.channels.sms.format import parse_keyword
+from bot.core.knowledge import get_knowledge
 from tests.badinput.corpus import (JSON_ONLY_TEXTS, NO_PAYLOAD, REST_JSON_BODIES, REST_RAW_BODIES,
                                    SMS_FORM_VARIANTS, SMS_RAW_POSTS, SOCKETIO_PAYLOADS, TEXTS)
-from tests.support.servers import rasa_stack
+from tools.stack.servers import rasa_stack
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from bot import PROJECT_ROOT
-from bot.escalation import assess_turns
-from bot.escalation import evaluate as e2e
+from bot.core.escalation import assess_turns
+from tools.eval import escalation_bot as e2e
 
 BLIND = Path(__file__).parent / "blind"
 BATCHES = sorted(BLIND.glob("*.yml"))

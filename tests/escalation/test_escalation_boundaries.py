@@ -1,4 +1,4 @@
-"""Thresholds, units, non-readings and the public API of bot.escalation."""
+"""Thresholds, units, non-readings and the public API of bot.core.escalation."""
 import subprocess
 import sys
 import time
@@ -6,7 +6,7 @@ import time
 import pytest
 
 from bot import PROJECT_ROOT
-from bot.escalation import Assessment, assess, load_rules
+from bot.core.escalation import Assessment, assess, load_rules
 
 
 @pytest.mark.parametrize("phrase", ["bg {n}", "sugar is {n} mg/dL", "he's {n}", "dexcom says {n}"])
@@ -170,5 +170,5 @@ def test_long_message_is_fast():
 
 
 def test_detector_does_not_import_rasa():
-    code = "import sys, bot.escalation; sys.exit(any(m.split('.')[0] == 'rasa' for m in sys.modules))"
+    code = "import sys, bot.core.escalation; sys.exit(any(m.split('.')[0] == 'rasa' for m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT).returncode == 0

@@ -1,7 +1,7 @@
 """Phrased cases in cases.yml: 100% recall of emergency and clinic.
 
 "none" cases that escalate are not failures (safety first); the benchmark
-`python -m bot.escalation.bench` counts them.
+`python -m tools.eval.escalation_cases` counts them.
 """
 from collections import Counter
 from pathlib import Path
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.escalation import assess
-from bot.escalation import bench
+from bot.core.escalation import assess
+from tools.eval import escalation_cases as bench
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases.yml").read_text(encoding="utf-8"))["cases"]
 

@@ -2,8 +2,8 @@
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.escalation.lexicon import load_lexicon
-from bot.escalation_component import EscalationDetector
+from bot.core.escalation.lexicon import load_lexicon
+from bot.rasa.escalation_component import EscalationDetector
 
 REASONS = load_lexicon("en").classifier_reasons
 

@@ -1,8 +1,8 @@
 """Concepts, context, normalisation and turns: what makes escalation hold on new phrasings."""
 import pytest
 
-from bot.escalation import assess, assess_turns
-from bot.escalation.normalise import fold
+from bot.core.escalation import assess, assess_turns
+from bot.core.escalation.normalise import fold
 
 
 def level(text: str) -> str:
@@ -158,8 +158,8 @@ def test_context_raises_only_when_the_turns_together_say_more():
     "a",
 ])
 def test_work_grows_linearly_with_the_text(monkeypatch, unit):
-    import bot.escalation.patterns as patterns
-    import bot.escalation.readings as readings
+    import bot.core.escalation.patterns as patterns
+    import bot.core.escalation.readings as readings
 
     steps = {"n": 0}
 

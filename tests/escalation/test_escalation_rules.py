@@ -4,10 +4,10 @@ import copy
 import pytest
 import yaml
 
-from bot.escalation import assess, load_rules
-from bot.escalation.lexicon import load_lexicon
-from bot.escalation.rules import DEFAULT_PATH, ESCALATION_DIR
-from bot.knowledge.errors import KnowledgeError
+from bot.core.escalation import assess, load_rules
+from bot.core.escalation.lexicon import load_lexicon
+from bot.core.escalation.rules import DEFAULT_PATH, ESCALATION_DIR
+from bot.core.knowledge.errors import KnowledgeError
 
 RULES = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
 LEXICON_PATH = ESCALATION_DIR / "en.yml"

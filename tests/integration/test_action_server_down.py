@@ -1,8 +1,8 @@
 """With the action server stopped, escalation still works and topic questions get a polite reply."""
 import pytest
 
-from bot.knowledge import get_knowledge
-from tests.support.servers import rasa_stack
+from bot.core.knowledge import get_knowledge
+from tools.stack.servers import rasa_stack
 
 K = get_knowledge()
 

@@ -2,7 +2,7 @@
 import pytest
 
 from bot.channels.input_checks import MAX_MESSAGE_CHARS
-from bot.knowledge import get_knowledge
+from bot.core.knowledge import get_knowledge
 
 K = get_knowledge()
 EMERGENCY = "Call 911 now."

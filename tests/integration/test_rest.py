@@ -2,8 +2,9 @@
 import pytest
 from sqlalchemy import select
 
-from bot.appdb import Escalation, UnansweredQuestion, session_factory
-from bot.knowledge import get_knowledge
+from bot.db.engine import session_factory
+from bot.db.tables import Escalation, UnansweredQuestion
+from bot.core.knowledge import get_knowledge
 
 K = get_knowledge()
 

@@ -4,8 +4,8 @@ import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot import PROJECT_ROOT
-from bot.build import domain_responses
-from bot.knowledge import get_knowledge
+from bot.ops.build import domain_responses, topic_intents
+from bot.core.knowledge import get_knowledge
 
 
 def _domain_intents():
@@ -38,5 +38,10 @@ def test_emergency_reply_starts_with_911():
 
 def test_endpoints_use_the_contact_filling_nlg_and_audit_broker():
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
-    assert endpoints["nlg"]["type"] == "bot.nlg.ContactFillingNLG"
-    assert endpoints["event_broker"]["type"] == "bot.audit.broker.AuditEventBroker"
+    assert endpoints["nlg"]["type"] == "bot.rasa.nlg.ContactFillingNLG"
+    assert endpoints["event_broker"]["type"] == "bot.rasa.audit_broker.AuditEventBroker"
+
+
+def test_generated_topic_intents_are_up_to_date():
+    for path, text in topic_intents.render().items():
+        assert path.read_text() == text, f"{path} is stale: run `python -m bot build`"

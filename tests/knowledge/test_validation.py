@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bot import KNOWLEDGE_DIR
-from bot.knowledge import Knowledge, KnowledgeError
+from bot.core.knowledge import Knowledge, KnowledgeError
 
 TOPIC_FILE = "topics/getting_started.yml"
 
@@ -104,6 +104,24 @@ def test_unknown_placeholder(kdir):
     edit_topic(kdir, "timing", lambda t: t.update(answer="Call {clinic_fone}."))
     err = load_error(kdir)
     assert (err.topic, err.field) == ("timing", "answer")
+
+
+@pytest.mark.parametrize("field, text", [("answer", "Bring your {pump."), ("sms", "Costs } nothing"),
+                                         ("title", "Pumps {")])
+def test_a_stray_brace_names_file_topic_and_field(kdir, field, text):
+    path = edit_topic(kdir, "timing", lambda t: t.update({field: text}))
+    err = load_error(kdir)
+    assert (Path(err.file), err.topic, err.field) == (path, "timing", field)
+    assert "brace" in str(err)
+
+
+def test_a_stray_brace_in_a_reply_names_the_reply(kdir):
+    path = kdir / "replies.yml"
+    data = yaml.safe_load(path.read_text())
+    data["replies"]["thanks"] = "You're welcome {"
+    path.write_text(yaml.safe_dump(data))
+    err = load_error(kdir)
+    assert (Path(err.file), err.field) == (path, "thanks") and "brace" in str(err)
 
 
 def test_broken_yaml_names_the_file(kdir):

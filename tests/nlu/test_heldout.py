@@ -8,7 +8,7 @@ import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot import PROJECT_ROOT
-from bot.nlu_eval import HELDOUT, evaluate
+from tools.eval.nlu_heldout import HELDOUT, evaluate
 
 # Regression guards, a little under the measured 98.4%, 93.1% and 97.2%: the target for
 # families' own words is 95% (see the README for the current figures).

@@ -4,9 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.appdb import connect
+from bot.db.engine import connect
 
-from tests.support.servers import ActionServer, RasaServer, base_env
+from tools.stack.servers import ActionServer, RasaServer, base_env
 
 
 @pytest.fixture(scope="package")
@@ -15,7 +15,7 @@ def replicas(tmp_path_factory, postgres_service, redis_service):
     workdir = tmp_path_factory.mktemp("replicas")
     tracker_url = postgres_service.create_database("replicas_tracker")
     app_url = postgres_service.create_database("replicas_app")
-    # The app tables exist before the replicas start: bot.appdb.connect() runs create_all
+    # The app tables exist before the replicas start: bot.db.engine.connect() runs create_all
     # without handling a replica that creates the same table at the same moment
     # (DuplicateTable stops that replica's start), which is not what these tests are about.
     connect(app_url).dispose()

@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from bot import PROJECT_ROOT
-from bot.stores.lock import AtomicRedisLockStore
+from bot.rasa.lock_store import AtomicRedisLockStore
 
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]

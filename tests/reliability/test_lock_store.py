@@ -1,11 +1,11 @@
-"""bot.stores.lock: the lock store chosen by LOCK_STORE_URL, and its Redis locks under contention."""
+"""bot.rasa.lock_store: the lock store chosen by LOCK_STORE_URL, and its Redis locks under contention."""
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.stores.lock import AtomicRedisLockStore, ConfiguredLockStore, LockStoreConfigError
+from bot.rasa.lock_store import AtomicRedisLockStore, ConfiguredLockStore, LockStoreConfigError
 
 
 def configured(monkeypatch, **env) -> LockStore:
@@ -14,7 +14,7 @@ def configured(monkeypatch, **env) -> LockStore:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     # As Rasa 3.6 builds a custom lock store (rasa/core/lock_store.py).
-    return LockStore.create(EndpointConfig(type="bot.stores.lock.ConfiguredLockStore"))
+    return LockStore.create(EndpointConfig(type="bot.rasa.lock_store.ConfiguredLockStore"))
 
 
 def test_in_memory_without_lock_store_url(monkeypatch):

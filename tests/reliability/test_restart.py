@@ -10,7 +10,7 @@ import signal
 
 import requests
 
-from bot.knowledge import get_knowledge
+from bot.core.knowledge import get_knowledge
 from tests.reliability.stored import engine, tracker_events, turns
 
 K = get_knowledge()

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from bot import PROJECT_ROOT
-from tests.support.servers import RasaServer, base_env, free_port
+from tools.stack.servers import RasaServer, base_env, free_port
 
 START_LIMIT = 120  # seconds; a failed start takes about 10 s here
 
@@ -48,10 +48,10 @@ def rasa_start(workdir: Path, env_extra: Dict[str, str]) -> Tuple[int, str]:
 
 
 def bot_serve(workdir: Path, env_extra: Dict[str, str]) -> Tuple[int, str]:
-    """`python -m bot serve` (bot.serve.serve) on free ports; its exit code and output."""
+    """`python -m bot serve` (bot.ops.serve.serve) on free ports; its exit code and output."""
     rasa_port, action_port = free_port(), free_port()
     code = (
-        "import functools, sys, bot.serve as s; "
+        "import functools, sys, bot.ops.serve as s; "
         f"s.commands = functools.partial(s.commands, action_port={action_port}, web_port=None); "
         f"sys.exit(s.serve(rasa_port={rasa_port}))"
     )

@@ -21,9 +21,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, text
 
 from bot import PROJECT_ROOT
-from bot.appdb import Escalation, UnansweredQuestion, session_factory
-from bot.channels.sms_store import SmsNumber, SmsSeenMessage
-from bot.retention import (DEFAULT_DAYS, TRACKER_DEFAULT_URL, RetentionError, apply_retention,
+from bot.db.engine import session_factory
+from bot.db.tables import Escalation, UnansweredQuestion
+from bot.db.tables import SmsNumber, SmsSeenMessage
+from bot.ops.retention import (DEFAULT_DAYS, TRACKER_DEFAULT_URL, RetentionError, apply_retention,
                            configured_days)
 
 DAY = 86400
@@ -72,7 +73,7 @@ EXPECTED_KEPT_EVENTS = {
 
 def tracker_store(url, monkeypatch):
     monkeypatch.setenv("TRACKER_STORE_URL", url)
-    from bot.stores.tracker import ConfiguredSQLTrackerStore
+    from bot.rasa.tracker_store import ConfiguredSQLTrackerStore
 
     return ConfiguredSQLTrackerStore(domain=Domain.empty())
 
@@ -229,7 +230,7 @@ def test_days_come_from_retention_days_else_365():
 
 
 def test_same_default_tracker_store_as_rasa_uses():
-    from bot.stores import tracker
+    from bot.rasa import tracker_store as tracker
 
     assert TRACKER_DEFAULT_URL == tracker.DEFAULT_URL
 

@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 import pytest
 from twilio.request_validator import RequestValidator
 
-from bot.channels.sms import SmsConfig, SmsInput
-from bot.channels.sms_sender import MessagesApi
-from bot.channels.sms_store import SmsStore
-from bot.knowledge import get_knowledge
+from bot.channels.sms.channel import SmsConfig, SmsInput
+from bot.channels.sms.sender import MessagesApi
+from bot.channels.sms.store import SmsStore
+from bot.core.knowledge import get_knowledge
 
 TOKEN = "channel-test-token"
 WEBHOOK_URL = "https://sms.example.test/webhooks/sms/webhook"

@@ -13,11 +13,11 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
-from bot.answers import topic_reply
-from bot.channels.sms_format import numbered_options
-from bot.channels.sms_texts import load_sms_texts
-from bot.knowledge import get_knowledge
-from tests.support.servers import rasa_stack
+from bot.core.answers import topic_reply
+from bot.channels.sms.format import numbered_options
+from bot.channels.sms.texts import load_sms_texts
+from bot.core.knowledge import get_knowledge
+from tools.stack.servers import rasa_stack
 
 TOKEN = "stack-test-token"
 SALT = "stack-test-salt"

@@ -8,13 +8,13 @@ import pytest
 import yaml
 
 from bot import KNOWLEDGE_DIR
-from bot.channels.sms import SmsConfig, SmsConfigError, SmsInput
-from bot.channels.sms_format import Keyword, numbered_options, parse_choice, parse_keyword, split_sms
-from bot.channels.sms_security import (
+from bot.channels.sms.channel import SmsConfig, SmsConfigError, SmsInput
+from bot.channels.sms.format import Keyword, numbered_options, parse_choice, parse_keyword, split_sms
+from bot.channels.sms.security import (
     compute_signature, hash_key, hash_number, parse_form, sender_id, signature_is_valid,
 )
-from bot.channels.sms_texts import SmsTexts, load_sms_texts
-from bot.knowledge import KnowledgeError, get_knowledge
+from bot.channels.sms.texts import SmsTexts, load_sms_texts
+from bot.core.knowledge import KnowledgeError, get_knowledge
 
 # Twilio's documented example ("Validating requests"): token, URL, POST params and result.
 TWILIO_TOKEN = "12345"

@@ -6,7 +6,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.stores.tracker import ConfiguredSQLTrackerStore
+from bot.rasa.tracker_store import ConfiguredSQLTrackerStore
 
 
 class RecordingBroker(EventBroker):

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from bot import PROJECT_ROOT
-from bot.training import latest_model
+from bot.ops.training import latest_model
 
 
 def test_conversation_stories_predict_every_action(tmp_path):

@@ -1,5 +1,5 @@
 """One real stack for tests/web: action server, Rasa with the website's socket.io
-channel (from credentials.yml) and bot/web.py serving web/, all on free loopback
+channel (from credentials.yml) and bot/web/server.py serving web/, all on free loopback
 ports with their own temp data."""
 import subprocess
 import sys
@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot import PROJECT_ROOT
-from tests.support.servers import base_env, free_port, rasa_stack, wait_http
+from tools.stack.servers import base_env, free_port, rasa_stack, wait_http
 
 
 SOCKETIO_CHANNEL = "bot.channels.socketio.RestrictedSocketIOInput"
@@ -33,7 +33,7 @@ def web_stack(tmp_path_factory):
         env = base_env(workdir, {"RASA_URL": rasa.url})
         log = open(workdir / f"web-{web_port}.log", "w")
         web = subprocess.Popen(
-            [sys.executable, "-m", "bot.web", "--host", "127.0.0.1", "--port", str(web_port)],
+            [sys.executable, "-m", "bot.web.server", "--host", "127.0.0.1", "--port", str(web_port)],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         try:

@@ -1,4 +1,4 @@
-"""bot/web.py: what the static server serves, and what it refuses to."""
+"""bot/web/server.py: what the static server serves, and what it refuses to."""
 import json
 import threading
 import urllib.error
@@ -7,8 +7,8 @@ import urllib.request
 import pytest
 
 from bot import web
-from bot.serve import commands
-from tests.support.servers import free_port
+from bot.ops.serve import commands
+from tools.stack.servers import free_port
 
 CONTACTS = {"clinic_phone": "555-0142"}
 
@@ -58,7 +58,7 @@ def test_config_js_tells_the_page_where_rasa_is(site_url):
 
 @pytest.mark.parametrize("path", [
     "/package.json", "/package-lock.json", "/node_modules/socket.io-client/package.json",
-    "/../pyproject.toml", "/%2e%2e/credentials.yml", "/vendor/../chat.js/../../bot/web.py",
+    "/../pyproject.toml", "/%2e%2e/credentials.yml", "/vendor/../chat.js/../../bot/web/server.py",
 ])
 def test_nothing_else_on_disk_is_served(site_url, path):
     status, _, _ = get(site_url + path)

@@ -21,7 +21,7 @@ import socketio
 from bot.channels import socketio as channel
 from bot.channels.socketio import DEFAULT_ORIGINS, RestrictedSocketIOInput, allowed_origins, parse_origins
 from bot import PROJECT_ROOT
-from tests.support.servers import free_port, wait_http
+from tools.stack.servers import free_port, wait_http
 from tests.web.conftest import SOCKETIO_CHANNEL as CHANNEL, project_credentials
 
 

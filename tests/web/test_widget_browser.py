@@ -1,6 +1,6 @@
 """The chat widget in a real, headless browser (Debian's chromium, driven by Playwright).
 
-The page is served by bot/web.py and talks to a real Rasa server over the
+The page is served by bot/web/server.py and talks to a real Rasa server over the
 socket.io channel, as with `make run`. Screenshots go to test-artifacts/.
 """
 import os
@@ -11,7 +11,7 @@ import requests
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bot import PROJECT_ROOT
-from bot.knowledge import get_knowledge
+from bot.core.knowledge import get_knowledge
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

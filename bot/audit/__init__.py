@@ -1,1 +1,0 @@
-"""Staff follow-up records: escalations and unanswered questions."""

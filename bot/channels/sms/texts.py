@@ -1,0 +1,56 @@
+"""The SMS channel's own wording (knowledge/sms.yml), checked when the server starts."""
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from bot import KNOWLEDGE_DIR
+from bot.core.knowledge import KnowledgeError
+from bot.core.knowledge.contacts import CONTACT_FIELDS
+from bot.core.knowledge.topics import SMS_MAX_CHARS
+from bot.core.knowledge.shape import Shape
+
+SMS_FILE = "sms.yml"
+# Sent as they are (contacts filled in), so each must fit in one SMS.
+WHOLE_TEXTS = ("help", "stop_confirmation", "start_confirmation", "no_text", "options_intro")
+OPTION_LINE = "option_line"
+OPTION_FIELDS = ("number", "title")
+
+
+@dataclass(frozen=True)
+class SmsTexts:
+    help: str
+    stop_confirmation: str
+    start_confirmation: str
+    no_text: str
+    options_intro: str
+    option_line: str  # still holds {number} and {title}
+
+    def option(self, number: int, title: str) -> str:
+        return self.option_line.format(number=number, title=title)
+
+
+def load_sms_texts(contacts: Mapping[str, str], root: Path = KNOWLEDGE_DIR) -> SmsTexts:
+    path = Path(root) / SMS_FILE
+    s = Shape(path)
+    raw = s.mapping(s.document("sms"), "", WHOLE_TEXTS + (OPTION_LINE,))
+    texts = {}
+    for name in WHOLE_TEXTS:
+        text = s.text(raw[name], name)
+        s.placeholders(text, CONTACT_FIELDS, name)
+        text = text.format(**contacts)
+        if len(text) > SMS_MAX_CHARS:
+            raise KnowledgeError(
+                path,
+                f"is {len(text)} characters with contacts filled in; one SMS holds {SMS_MAX_CHARS}",
+                field=name,
+            )
+        texts[name] = text
+    line = s.text(raw[OPTION_LINE], OPTION_LINE)
+    used = s.placeholders(line, OPTION_FIELDS, OPTION_LINE)
+    missing = [name for name in OPTION_FIELDS if name not in used]
+    if missing:
+        raise KnowledgeError(
+            path, f"must use {', '.join('{' + m + '}' for m in missing)}", field=OPTION_LINE
+        )
+    texts[OPTION_LINE] = line
+    return SmsTexts(**texts)

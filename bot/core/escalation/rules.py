@@ -1,0 +1,165 @@
+"""knowledge/escalation/rules.yml: what escalates, in any language.
+
+Thresholds, units, the concepts every language lexicon must define, what each
+context category does to a mention, how far back the conversation is read,
+and the combination rules (which concepts and readings together make an
+emergency or a clinic concern). Words live in the per-language lexicons
+(bot/core/escalation/lexicon.py). Every mistake raises KnowledgeError naming the
+file and the dotted field.
+"""
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, FrozenSet, Optional, Tuple, Union
+
+from bot import KNOWLEDGE_DIR
+from bot.core.escalation.levels import LEVELS, RANK  # noqa: F401  (RANK: re-exported for callers)
+from bot.core.knowledge.shape import Shape, load_yaml
+
+ESCALATION_DIR = KNOWLEDGE_DIR / "escalation"
+DEFAULT_PATH = ESCALATION_DIR / "rules.yml"
+# Signals the readings finder supplies; rules may use them by name.
+READING_SIGNALS = ("reading_low", "reading_high", "reading_in_range", "meter_hi", "meter_lo", "unit_unclear")
+# Concepts Python reads directly (Assessment.pump_failure picks the reply).
+REQUIRED_CONCEPTS = ("pump_failure",)
+CONTEXT_EFFECTS = ("ignore", "clinic")
+_THRESHOLDS = ("low_mgdl", "high_mgdl", "ambiguous_min", "ambiguous_max", "mmol_max", "max_mgdl", "age_max",
+               "window_words")
+
+
+@dataclass(frozen=True)
+class Rule:
+    level: str
+    reason: str                             # key into each lexicon's reasons
+    all: Tuple[FrozenSet[str], ...]         # every group needs one of its signals
+    none: FrozenSet[str]
+
+
+@dataclass(frozen=True)
+class ContextCategory:
+    name: str
+    scope: int            # words a cue reaches
+    stop_at_comma: bool
+    effect: str           # "ignore": the mention does not count; "clinic": at most clinic
+    readings: bool        # whether it applies to blood-sugar readings too
+    stop_at_terminators: bool
+
+
+@dataclass(frozen=True)
+class Rules:
+    path: str
+    languages: Tuple[str, ...]
+    units: Dict[str, object]
+    thresholds: Dict[str, float]
+    concepts: Dict[str, str]                 # name -> what it means
+    context: Dict[str, ContextCategory]
+    conversation_turns: int
+    conversation_minutes: float
+    rules: Tuple[Rule, ...]
+    evidence: FrozenSet[str]                 # signals that let the classifier's escalation stand
+
+    @property
+    def signals(self) -> FrozenSet[str]:
+        return frozenset(self.concepts) | frozenset(READING_SIGNALS)
+
+
+def load_rules(path: Union[str, Path, None] = None) -> Rules:
+    """Rules from `path`, or the cached default knowledge/escalation/rules.yml."""
+    return _default_rules() if path is None else _load(Path(path))
+
+
+@functools.lru_cache(maxsize=1)
+def _default_rules() -> Rules:
+    return _load(DEFAULT_PATH)
+
+
+def _load(path: Path) -> Rules:
+    s = Shape(path)
+    top = s.mapping(load_yaml(path), "", ("languages", "units", "thresholds", "conversation",
+                                          "context", "concepts", "evidence", "rules"))
+    languages = s.strings(top["languages"], "languages")
+    units_raw = s.mapping(top["units"], "units", ("mmol_to_mgdl", "mgdl", "mgdl_weak", "mmol"))
+    units = {"mmol_to_mgdl": s.number(units_raw["mmol_to_mgdl"], "units.mmol_to_mgdl")}
+    units.update({k: s.strings(units_raw[k], f"units.{k}") for k in ("mgdl", "mgdl_weak", "mmol")})
+    th_raw = s.mapping(top["thresholds"], "thresholds", _THRESHOLDS)
+    th = {k: s.number(th_raw[k], f"thresholds.{k}") for k in _THRESHOLDS}
+    _check_thresholds(s, th, units["mmol_to_mgdl"])
+    conv = s.mapping(top["conversation"], "conversation", ("turns", "minutes"))
+    concepts_raw = s.mapping(top["concepts"], "concepts", optional=None)
+    concepts = {str(k): s.text(v, f"concepts.{k}") for k, v in concepts_raw.items()}
+    for name in concepts:
+        if name in READING_SIGNALS:
+            raise s.error(f"concepts.{name}", f"'{name}' is reserved for the readings finder")
+    for name in REQUIRED_CONCEPTS:
+        if name not in concepts:
+            raise s.error(f"concepts.{name}", "missing required concept")
+    context = {}
+    for name, body in s.mapping(top["context"], "context", optional=None).items():
+        field = f"context.{name}"
+        body = s.mapping(body, field, ("scope", "effect"), ("stop_at_comma", "readings", "stop_at_terminators"))
+        flags = {k: body.get(k, default) for k, default in (
+            ("stop_at_comma", False), ("readings", True), ("stop_at_terminators", True))}
+        for key, value in flags.items():
+            if not isinstance(value, bool):
+                raise s.error(f"{field}.{key}", f"expected true or false, got {value!r}")
+        context[name] = ContextCategory(name, s.whole(body["scope"], f"{field}.scope", 1), flags["stop_at_comma"],
+                                        s.choice(body["effect"], f"{field}.effect", CONTEXT_EFFECTS),
+                                        flags["readings"], flags["stop_at_terminators"])
+    return Rules(
+        path=str(path),
+        languages=languages,
+        units=units,
+        thresholds=th,
+        concepts=concepts,
+        context=context,
+        conversation_turns=s.whole(conv["turns"], "conversation.turns"),
+        conversation_minutes=s.number(conv["minutes"], "conversation.minutes"),
+        rules=_rules(s, top["rules"], frozenset(concepts) | frozenset(READING_SIGNALS)),
+        evidence=frozenset(_known(s, s.strings(top["evidence"], "evidence"),
+                                  frozenset(concepts) | frozenset(READING_SIGNALS), "evidence")),
+    )
+
+
+def _check_thresholds(s: Shape, th: Dict[str, float], factor: float) -> None:
+    if factor <= 0:
+        raise s.error("units.mmol_to_mgdl", "must be positive")
+    if th["low_mgdl"] >= th["high_mgdl"]:
+        raise s.error("thresholds.low_mgdl", "low_mgdl must be below high_mgdl")
+    if th["max_mgdl"] <= th["high_mgdl"]:
+        raise s.error("thresholds.max_mgdl", "max_mgdl must be above high_mgdl")
+    if th["ambiguous_min"] > th["ambiguous_max"]:
+        raise s.error("thresholds.ambiguous_min", "ambiguous_min must not exceed ambiguous_max")
+    if th["window_words"] < 1 or th["window_words"] != int(th["window_words"]):
+        raise s.error("thresholds.window_words", "must be a positive whole number")
+
+
+def _rules(s: Shape, raw, known: FrozenSet[str]) -> Tuple[Rule, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise s.error("rules", "expected a non-empty list of rules")
+    out = []
+    for i, body in enumerate(raw):
+        field = f"rules[{i}]"
+        body = s.mapping(body, field, ("level", "reason", "all"), ("none",))
+        level = s.choice(body["level"], f"{field}.level", LEVELS)
+        reason = s.text(body["reason"], f"{field}.reason")
+        if not isinstance(body["all"], list) or not body["all"]:
+            raise s.error(f"{field}.all", "expected a non-empty list of signals (or lists of signals)")
+        groups = []
+        for j, item in enumerate(body["all"]):
+            names = s.strings(item, f"{field}.all[{j}]") if isinstance(item, list) else (
+                s.strings([item], f"{field}.all[{j}]"))
+            groups.append(frozenset(_known(s, names, known, f"{field}.all")))
+        none = _known(s, s.strings(body["none"], f"{field}.none"), known, f"{field}.none") if "none" in body else ()
+        out.append(Rule(level, reason, tuple(groups), frozenset(none)))
+    return tuple(out)
+
+
+def _known(s: Shape, names, known: FrozenSet[str], field: str):
+    for name in names:
+        if name not in known:
+            raise s.error(field, f"unknown signal '{name}'")
+    return names
+
+
+def reason_keys(rules: Optional[Rules] = None) -> FrozenSet[str]:
+    return frozenset(r.reason for r in (rules or load_rules()).rules)

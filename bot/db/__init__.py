@@ -1,0 +1,2 @@
+"""The app database (APP_DATABASE_URL): engine, sessions and every table the
+project keeps beside Rasa's tracker store."""

@@ -1,0 +1,56 @@
+"""Every table of the app database (APP_DATABASE_URL): the escalation audit, the
+questions the bot could not answer, and the SMS channel's state. Never a message
+text beside an escalation, never a phone number: SMS rows are keyed by a salted hash."""
+from datetime import datetime, timezone
+
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Text
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+# Rasa's sender id of an SMS conversation is this prefix and the number's hash
+# (bot/channels/sms/security.py); retention matches tracker rows to SmsNumber by it.
+SMS_SENDER_PREFIX = "sms-"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Escalation(Base):
+    """One escalated message. Never the message text: only what staff need to follow up."""
+
+    __tablename__ = "escalations"
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    channel = Column(String(64), nullable=False)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    level = Column(String(16), nullable=False)
+    reason = Column(String(500), nullable=False)
+    reading_mgdl = Column(Float, nullable=True)
+
+
+class UnansweredQuestion(Base):
+    """A question the bot could not answer (fallback or out of scope), for staff review."""
+
+    __tablename__ = "unanswered_questions"
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    channel = Column(String(64), nullable=False)
+    conversation_id = Column(String(128), nullable=False)
+    intent = Column(String(64), nullable=False)
+    text = Column(Text, nullable=False)
+
+
+class SmsNumber(Base):
+    __tablename__ = "sms_numbers"
+    number_hash = Column(String(64), primary_key=True)
+    opted_out = Column(Boolean, nullable=False, default=False)
+    changed_at = Column(DateTime, nullable=False, default=utcnow)
+    # JSON list of the payloads the last reply offered as 1, 2, 3.
+    options = Column(Text, nullable=True)
+
+
+class SmsSeenMessage(Base):
+    __tablename__ = "sms_seen_messages"
+    message_sid = Column(String(64), primary_key=True)
+    received_at = Column(DateTime, nullable=False, default=utcnow, index=True)

@@ -1,0 +1,36 @@
+"""Turning a Rasa user event into an audit row (pure, so it is testable offline)."""
+from typing import Any, Dict, Optional, Union
+
+from bot.core.escalation.levels import INTENT_LEVELS
+from bot.db.tables import Escalation, UnansweredQuestion
+
+UNANSWERED_INTENTS = ("nlu_fallback", "out_of_scope")
+MAX_QUESTION_CHARS = 500
+
+
+def record_for(event: Dict[str, Any]) -> Optional[Union[Escalation, UnansweredQuestion]]:
+    if event.get("event") != "user":
+        return None
+    parse = event.get("parse_data") or {}
+    intent = (parse.get("intent") or {}).get("name")
+    channel = event.get("input_channel") or "unknown"
+    conversation_id = str(event.get("sender_id") or "unknown")
+    if intent in INTENT_LEVELS:
+        entities = {e.get("entity"): e.get("value") for e in parse.get("entities") or []}
+        reading = entities.get("escalation_reading")
+        return Escalation(
+            channel=channel,
+            conversation_id=conversation_id,
+            level=INTENT_LEVELS[intent],
+            reason=str(entities.get("escalation_reason") or "not given")[:500],
+            reading_mgdl=float(reading) if reading not in (None, "") else None,
+        )
+    if intent in UNANSWERED_INTENTS:
+        return UnansweredQuestion(
+            channel=channel,
+            conversation_id=conversation_id,
+            intent=intent,
+            # Postgres text columns refuse NUL characters
+            text=(event.get("text") or "").replace("\x00", "")[:MAX_QUESTION_CHARS],
+        )
+    return None

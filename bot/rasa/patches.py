@@ -1,0 +1,117 @@
+"""Every change this project makes to Rasa's own code, in one place, for Rasa 3.6.21 only.
+
+`install()` is called once, from bot/rasa/__init__.py: Rasa imports that package
+the moment it loads anything of ours by name (the NLU component, the NLG, the
+stores, the event broker), so every Rasa process gets the patches before it
+handles a message, and nothing else installs them. It refuses to run on any
+other Rasa version: each patch replaces code that may differ there.
+
+The patches:
+
+- RemoteAction.run: Rasa logs a failed custom action and then says nothing,
+  so a family would be left without a reply. Any failure to reach or use the
+  action server becomes the `answer_unavailable` reply from
+  knowledge/replies.yml, with the clinic contact. A rejection raised on
+  purpose by an action still propagates.
+- RemoteAction._validate_action_result: Rasa checks every action server
+  response with jsonschema.validate(), which re-checks the schema itself and
+  rebuilds a validator each time: about 38 ms of CPU per answer. The same
+  schema is checked with one validator built once (about 0.03 ms).
+- Event.resolve_by_type: Rasa walks every Event subclass for every stored
+  event it loads (two thirds of a tracker load); the answer is cached.
+
+Private Rasa APIs the project relies on (check them when Rasa is upgraded):
+PRIVATE_APIS below, each with where it is used.
+"""
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+import jsonschema
+import rasa
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.shared.core.events import BotUttered, Event
+
+from bot.core.knowledge import get_knowledge
+
+RASA_VERSION = "3.6.21"
+
+# (private name, where the project uses it, what for)
+PRIVATE_APIS = (
+    ("rasa.core.actions.action.RemoteAction.run", "bot/rasa/patches.py", "polite reply when the action server fails"),
+    ("rasa.core.actions.action.RemoteAction._validate_action_result", "bot/rasa/patches.py", "one compiled validator"),
+    ("rasa.shared.core.events.Event.resolve_by_type", "bot/rasa/patches.py", "cached event class look-up"),
+    ("rasa.core.tracker_store.SQLTrackerStore._additional_events", "bot/rasa/tracker_store.py",
+     "one event count per save"),
+    ("rasa.core.tracker_store.TrackerStore._stream_new_events", "bot/rasa/tracker_store.py",
+     "publish exactly the stored events"),
+    ("rasa.core.tracker_store.SQLTrackerStore.engine / sessionmaker / SQLEvent", "bot/rasa/tracker_store.py",
+     "SQLite connection kept per thread"),
+    ("rasa.core.lock_store.RedisLockStore.red / key_prefix", "bot/rasa/lock_store.py", "atomic lock changes"),
+    ("rasa.core.channels.socketio.SocketIOInput.sio (handlers, eio.cors_allowed_origins)",
+     "bot/channels/socketio.py, bot/channels/input_checks.py", "origin check and input checks"),
+    ("sanic_cors request.ctx._sanic_cors_e", "bot/channels/socketio.py", "CORS left to engineio on socket.io"),
+)
+
+logger = logging.getLogger(__name__)
+_installed = False
+_original: Dict[str, Any] = {}
+
+
+class UnsupportedRasaVersion(RuntimeError):
+    pass
+
+
+def install() -> None:
+    """Apply every patch once; refuse a Rasa version the patches were not written for."""
+    global _installed
+    if _installed:
+        return
+    if rasa.__version__ != RASA_VERSION:
+        raise UnsupportedRasaVersion(
+            f"bot.rasa.patches is written for Rasa {RASA_VERSION}, found {rasa.__version__}: "
+            "check every entry of PRIVATE_APIS in bot/rasa/patches.py, then update RASA_VERSION")
+    _original["run"] = RemoteAction.run
+    _original["validate"] = RemoteAction._validate_action_result
+    _original["resolve_by_type"] = Event.resolve_by_type
+    RemoteAction.run = _run_or_apologise
+    RemoteAction._validate_action_result = _validate_with_compiled_schema
+    Event.resolve_by_type = staticmethod(_resolve_event_class)
+    _installed = True
+
+
+async def _run_or_apologise(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any,
+                            domain: Any) -> List[Event]:
+    try:
+        return await _original["run"](self, output_channel, nlg, tracker, domain)
+    except ActionExecutionRejection:
+        raise
+    except Exception as exc:  # connection refused, timeout, 5xx, bad response
+        logger.error("Custom action %s failed (%s); sending the answer-unavailable reply.", self.name(), exc)
+        knowledge = get_knowledge()
+        return [BotUttered(knowledge.fill(knowledge.replies["answer_unavailable"]),
+                           metadata={"action_unavailable": self.name()})]
+
+
+_response_validator = jsonschema.validators.validator_for(RemoteAction.action_response_format_spec())(
+    RemoteAction.action_response_format_spec()
+)
+
+
+def _validate_with_compiled_schema(self: RemoteAction, result: Any) -> bool:
+    try:
+        _response_validator.validate(result)
+    except jsonschema.ValidationError:
+        return _original["validate"](self, result)  # Rasa's own error message
+    return True
+
+
+_event_classes: Dict[str, type] = {}
+
+
+def _resolve_event_class(type_name: Text, default: Optional[type] = None) -> Optional[type]:
+    cls = _event_classes.get(type_name)
+    if cls is None:
+        cls = _original["resolve_by_type"](type_name, default)
+        if cls is not None and getattr(cls, "type_name", None) == type_name:
+            _event_classes[type_name] = cls
+    return cls

@@ -1,1 +1,0 @@
-"""Rasa stores configured from the environment."""

@@ -1,0 +1,1 @@
+"""The clinic page with the chat widget (`python -m bot.web`)."""

@@ -1,0 +1,2 @@
+"""Accuracy: NLU held-back sets (nlu), escalation on case files (escalation_cases,
+escalation_bot)."""

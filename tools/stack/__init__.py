@@ -1,0 +1,1 @@
+"""The Rasa stack and its stores on loopback, for tests and the bench."""
