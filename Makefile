@@ -14,16 +14,25 @@ export PYTHONDONTWRITEBYTECODE ?= 1
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: run shell test build train evaluate report retention bench clean system-deps
+.PHONY: run shell test test-fast lint lock build train evaluate report retention bench clean system-deps
 
 $(PY):
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install python3.10 (Rasa 3.6 does not run on newer Pythons)"; exit 1; }
 	$(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip<25" wheel setuptools
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+# Every package at the version in requirements.lock (`make lock` refreshes it), then
+# this project itself without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock | $(PY)
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Re-resolve pyproject.toml (with the test and dev extras) into requirements.lock.
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra dev --python-version 3.10 \
+		--python-platform x86_64-unknown-linux-gnu --output-file requirements.lock --quiet
+	@echo "requirements.lock written: commit it"
 
 # The chat widget's npm packages (web/package-lock.json), for bot/web/server.py.
 WEB_STAMP := web/node_modules/.installed
@@ -52,9 +61,21 @@ retention: $(STAMP)
 	$(PY) -m bot retention $(RETENTION_ARGS)
 
 # pytest exit code 5 means no test ran: that must fail, not pass quietly.
-test: train system-deps
-	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+PYTEST = $(PY) -m pytest $(PYTEST_ARGS) $(1); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+test: train system-deps
+	$(call PYTEST,)
+
+# The tests that need no trained model, server, database or browser (under a minute).
+test-fast: build
+	$(call PYTEST,-m "not stack")
+
+# Lint and format check of everything, type check of bot/.
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 # Debian packages for the tests, whichever are missing, in one apt-get: chromium for the
 # browser tests (tests/web/; Playwright never downloads one), postgresql and redis-server

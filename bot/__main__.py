@@ -1,4 +1,5 @@
 """`python -m bot ...`: see bot/ops/cli.py."""
+
 import sys
 
 from bot.ops.cli import main

@@ -32,3 +32,29 @@ def provider():
     stand_in = ProviderStandIn()
     yield stand_in
     stand_in.stop()
+
+
+# Tests that need the trained model, servers (Rasa, Postgres, Redis) or a browser are
+# marked `stack`; `make test-fast` runs the rest (`pytest -m "not stack"`).
+STACK_DIRS = {"integration", "reliability", "web", "nlu", "stories"}
+STACK_FILES = {"test_sms_stack.py", "test_bad_input.py"}
+STACK_FIXTURES = {
+    "stack",
+    "stack_without_actions",
+    "web_stack",
+    "replicas",
+    "postgres_service",
+    "redis_service",
+    "e2e_outcomes",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.path
+        if (
+            path.parent.name in STACK_DIRS
+            or path.name in STACK_FILES
+            or STACK_FIXTURES & set(getattr(item, "fixturenames", ()))
+        ):
+            item.add_marker(pytest.mark.stack)

@@ -23,6 +23,7 @@ malformed input away from code that fails on it:
 
 Message text never goes to the log.
 """
+
 import json
 import logging
 import re
@@ -117,14 +118,19 @@ def checked_session_id(data: Any) -> Optional[Text]:
     """The session id a session_request asks for; None (a new session) when unusable."""
     session_id = _as_id(data.get("session_id")) if isinstance(data, dict) else None
     if session_id is not None and sender_problem(session_id):
-        logger.warning("socket.io session_request: 'session_id' %s; starting a new session",
-                       sender_problem(session_id))
+        logger.warning("socket.io session_request: 'session_id' %s; starting a new session", sender_problem(session_id))
         return None
     return session_id
 
 
-def guard_socketio_handlers(sio: Any, namespace: Optional[Text], user_message_evt: Text,
-                            bot_message_evt: Text, session_persistence: bool, metadata_key: Text) -> None:
+def guard_socketio_handlers(
+    sio: Any,
+    namespace: Optional[Text],
+    user_message_evt: Text,
+    bot_message_evt: Text,
+    session_persistence: bool,
+    metadata_key: Text,
+) -> None:
     """Put checks in front of the handlers Rasa's SocketIOInput.blueprint registered."""
     handlers = sio.handlers[namespace or "/"]
     handle_message, session_request = handlers[user_message_evt], handlers["session_request"]

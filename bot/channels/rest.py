@@ -11,6 +11,7 @@ Registered in credentials.yml as `bot.channels.rest.CheckedRestInput:` in
 place of `rest:`; the name stays "rest", so the webhook stays at
 /webhooks/rest/webhook and trackers record the channel as "rest".
 """
+
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 

@@ -22,6 +22,7 @@ Register it in credentials.yml under its module path:
 Replies with session_persistence on need python-socketio 5.9.x (see the pin in
 pyproject.toml and Rasa issue 13027).
 """
+
 import os
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Union
 
@@ -53,9 +54,7 @@ def parse_origins(value: Union[None, Text, Iterable[Text]]) -> List[Text]:
         if not origin:
             continue
         if origin == "*" or "://" not in origin:
-            raise ValueError(
-                f"{ORIGINS_ENV}: {origin!r} is not an origin like https://clinic.example.org"
-            )
+            raise ValueError(f"{ORIGINS_ENV}: {origin!r} is not an origin like https://clinic.example.org")
         if origin not in origins:
             origins.append(origin)
     return origins
@@ -97,8 +96,14 @@ class RestrictedSocketIOInput(SocketIOInput):
         # server is attached to the app and serves anything.
         self.sio.eio.cors_allowed_origins = list(self.cors_allowed_origins)
         # Malformed events are ignored with a warning instead of failing in Rasa's handlers.
-        guard_socketio_handlers(self.sio, self.namespace, self.user_message_evt, self.bot_message_evt,
-                                self.session_persistence, self.metadata_key)
+        guard_socketio_handlers(
+            self.sio,
+            self.namespace,
+            self.user_message_evt,
+            self.bot_message_evt,
+            self.session_persistence,
+            self.metadata_key,
+        )
 
         # `rasa run --cors ...` (as `make run` does) adds Sanic-CORS headers to
         # every route, the socket.io one too: with engineio's own headers that

@@ -1,4 +1,5 @@
 """The reply for a topic intent: answer, source line, related-topic buttons, SMS form."""
+
 from typing import Any, Dict, Optional
 
 from bot.core.knowledge import Knowledge
@@ -17,8 +18,7 @@ def topic_reply(knowledge: Knowledge, intent: Optional[str]) -> Optional[Dict[st
     return {
         "text": f"{knowledge.fill(topic.answer)}\n\n{source}",
         "buttons": [
-            {"title": knowledge.by_id[r].title, "payload": f"/{knowledge.by_id[r].intent}"}
-            for r in topic.related
+            {"title": knowledge.by_id[r].title, "payload": f"/{knowledge.by_id[r].intent}"} for r in topic.related
         ],
         "sms_text": knowledge.fill(topic.sms),
         "topic": topic.id,

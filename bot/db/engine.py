@@ -5,8 +5,8 @@ var/. The tables are created on first use. `connect()` fails loudly with the
 URL (password hidden) when the database cannot be reached, so a server never
 starts while silently losing its records.
 """
+
 import os
-from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Optional
 
@@ -19,6 +19,7 @@ from bot import PROJECT_ROOT
 from bot.db.tables import Base
 
 DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'app.db'}"
+
 
 class AppDatabaseError(RuntimeError):
     """The app database is unreachable or unusable."""

@@ -1,12 +1,14 @@
 """Every table of the app database (APP_DATABASE_URL): the escalation audit, the
 questions the bot could not answer, and the SMS channel's state. Never a message
 text beside an escalation, never a phone number: SMS rows are keyed by a salted hash."""
+
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+Base: Any = declarative_base()  # Any: mypy cannot see the class SQLAlchemy 1.4 makes
 # Rasa's sender id of an SMS conversation is this prefix and the number's hash
 # (bot/channels/sms/security.py); retention matches tracker rows to SmsNumber by it.
 SMS_SENDER_PREFIX = "sms-"

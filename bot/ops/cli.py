@@ -1,4 +1,5 @@
 """Staff and build commands: `python -m bot <command>` (see README)."""
+
 import argparse
 import sys
 
@@ -8,8 +9,8 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check", help="validate knowledge/ and print a summary")
     sub.add_parser("build", help="validate knowledge/, build the spaCy pipeline and generated responses")
-    train = sub.add_parser("train", help="train a model if its inputs changed")
-    train.add_argument("--force", action="store_true")
+    train_parser = sub.add_parser("train", help="train a model if its inputs changed")
+    train_parser.add_argument("--force", action="store_true")
     sub.add_parser("serve", help="run the action server and the Rasa server in the foreground")
     sub.add_parser("shell", help="the Rasa shell with the action server running")
     report = sub.add_parser("report", help="recent escalations and unanswered questions")
@@ -43,15 +44,19 @@ def main(argv=None) -> int:
             print(exc, file=sys.stderr)
             return 2
         print(f"knowledge/ is valid: {len(knowledge.topics)} topics, contacts: {knowledge.contacts}")
-        print(f"escalation: {len(rules.rules)} rules over {len(rules.concepts)} concepts; lexicons: "
-              + ", ".join(lex.language for lex in lexicons))
+        print(
+            f"escalation: {len(rules.rules)} rules over {len(rules.concepts)} concepts; lexicons: "
+            + ", ".join(lex.language for lex in lexicons)
+        )
     elif args.command == "build":
         from bot.ops.build import domain_responses, spacy_pipeline, topic_intents
 
         print("spaCy pipeline:", "built" if spacy_pipeline.build() else "up to date")
         print("domain/generated_responses.yml:", "written" if domain_responses.write() else "up to date")
-        print("topic intents (domain/topics.yml, data/rules/topics.yml):",
-              "written" if topic_intents.write() else "up to date")
+        print(
+            "topic intents (domain/topics.yml, data/rules/topics.yml):",
+            "written" if topic_intents.write() else "up to date",
+        )
     elif args.command == "train":
         from bot.ops.training import train
 

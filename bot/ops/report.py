@@ -1,4 +1,5 @@
 """`python -m bot report`: recent escalations and unanswered questions for staff."""
+
 from datetime import timedelta
 from typing import List, Optional
 
@@ -13,12 +14,13 @@ def build_report(days: int = 7, url: Optional[str] = None, limit: int = 200) -> 
     lines: List[str] = []
     with session_factory(url)() as session:
         escalations = session.scalars(
-            select(Escalation).where(Escalation.created_at >= since)
-            .order_by(Escalation.created_at.desc()).limit(limit)
+            select(Escalation).where(Escalation.created_at >= since).order_by(Escalation.created_at.desc()).limit(limit)
         ).all()
         questions = session.scalars(
-            select(UnansweredQuestion).where(UnansweredQuestion.created_at >= since)
-            .order_by(UnansweredQuestion.created_at.desc()).limit(limit)
+            select(UnansweredQuestion)
+            .where(UnansweredQuestion.created_at >= since)
+            .order_by(UnansweredQuestion.created_at.desc())
+            .limit(limit)
         ).all()
     lines.append(f"Escalations in the last {days} days: {len(escalations)}")
     for e in escalations:

@@ -32,14 +32,27 @@ Run it when traffic is low (e.g. nightly from cron): a conversation that is
 idle for longer than the retention period and gets a message during the run
 may keep its previous session's events.
 """
+
 import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, List, Mapping, Optional, Sequence, Set
 
-from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, and_, create_engine, delete, func,
-                        inspect, select)
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    create_engine,
+    delete,
+    func,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -58,7 +71,8 @@ CHUNK = 500  # ids per IN (...) list
 # The columns of Rasa's SQLTrackerStore.SQLEvent that retention needs.
 _tracker_metadata = MetaData()
 EVENTS = Table(
-    "events", _tracker_metadata,
+    "events",
+    _tracker_metadata,
     Column("id", Integer, primary_key=True),
     Column("sender_id", String(255), nullable=False),
     Column("type_name", String(255), nullable=False),
@@ -131,8 +145,13 @@ class RetentionResult:
         return "\n".join(lines)
 
 
-def apply_retention(days: int, dry_run: bool = False, tracker_store_url: Optional[str] = None,
-                    app_database_url: Optional[str] = None, now: Optional[datetime] = None) -> RetentionResult:
+def apply_retention(
+    days: int,
+    dry_run: bool = False,
+    tracker_store_url: Optional[str] = None,
+    app_database_url: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> RetentionResult:
     """Delete (or with dry_run count) everything older than `days` days."""
     if days < 1:
         raise RetentionError(f"retention must be at least 1 day, not {days}")
@@ -143,8 +162,11 @@ def apply_retention(days: int, dry_run: bool = False, tracker_store_url: Optiona
     tracker_store_url = tracker_store_url or tracker_url()
     app_database_url = app_database_url or database_url()
     result = RetentionResult(
-        days=days, cutoff=cutoff.astimezone(timezone.utc).replace(tzinfo=None), dry_run=dry_run,
-        tracker_store=_display(tracker_store_url), app_database=_display(app_database_url),
+        days=days,
+        cutoff=cutoff.astimezone(timezone.utc).replace(tzinfo=None),
+        dry_run=dry_run,
+        tracker_store=_display(tracker_store_url),
+        app_database=_display(app_database_url),
     )
     active_sms_hashes = _tracker_retention(tracker_store_url, cutoff.timestamp(), dry_run, result)
     _app_retention(app_database_url, result.cutoff, active_sms_hashes, dry_run, result)
@@ -176,8 +198,10 @@ def _tracker_retention(url: str, cutoff_ts: float, dry_run: bool, result: Retent
     try:
         engine = _tracker_engine(url)
     except SQLAlchemyError as exc:
-        raise RetentionError(f"cannot use the tracker store at {_display(url)} ({TRACKER_ENV}): "
-                             f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from exc
+        raise RetentionError(
+            f"cannot use the tracker store at {_display(url)} ({TRACKER_ENV}): "
+            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        ) from exc
     if engine is None:
         return set()
     result.tracker_found = True
@@ -202,8 +226,11 @@ def _tracker_retention(url: str, cutoff_ts: float, dry_run: bool, result: Retent
                 first_recent = select(func.min(e.id)).where(e.sender_id == sender, e.timestamp >= cutoff_ts)
                 boundary = conn.execute(
                     select(func.max(e.id)).where(
-                        e.sender_id == sender, e.type_name == "action", e.action_name == SESSION_START_ACTION,
-                        e.id <= first_recent.scalar_subquery())
+                        e.sender_id == sender,
+                        e.type_name == "action",
+                        e.action_name == SESSION_START_ACTION,
+                        e.id <= first_recent.scalar_subquery(),
+                    )
                 ).scalar_one()
                 if boundary is None:
                     continue
@@ -214,7 +241,7 @@ def _tracker_retention(url: str, cutoff_ts: float, dry_run: bool, result: Retent
                     result.session_events_deleted += deleted
     finally:
         engine.dispose()
-    return {sender[len(SMS_SENDER_PREFIX):] for sender in ongoing if sender.startswith(SMS_SENDER_PREFIX)}
+    return {sender[len(SMS_SENDER_PREFIX) :] for sender in ongoing if sender.startswith(SMS_SENDER_PREFIX)}
 
 
 def _count_or_delete(conn: Connection, where, dry_run: bool) -> int:
@@ -226,27 +253,30 @@ def _count_or_delete(conn: Connection, where, dry_run: bool) -> int:
 # ---- app database -----------------------------------------------------------------
 
 
-def _app_retention(url: str, cutoff: datetime, active_sms_hashes: Set[str], dry_run: bool,
-                   result: RetentionResult) -> None:
+def _app_retention(
+    url: str, cutoff: datetime, active_sms_hashes: Set[str], dry_run: bool, result: RetentionResult
+) -> None:
     engine = connect(url)  # raises AppDatabaseError when unreachable
     # connect() is cached and may have created the tables before the SMS models
     # were imported (as SmsStore does).
     Base.metadata.create_all(engine, tables=[SmsNumber.__table__, SmsSeenMessage.__table__])
     with engine.begin() as conn:
-        result.escalations = _count_or_delete_rows(conn, Escalation.__table__,
-                                                   Escalation.created_at < cutoff, dry_run)
-        result.unanswered_questions = _count_or_delete_rows(conn, UnansweredQuestion.__table__,
-                                                            UnansweredQuestion.created_at < cutoff, dry_run)
-        result.sms_seen_messages = _count_or_delete_rows(conn, SmsSeenMessage.__table__,
-                                                         SmsSeenMessage.received_at < cutoff, dry_run)
+        result.escalations = _count_or_delete_rows(conn, Escalation.__table__, Escalation.created_at < cutoff, dry_run)
+        result.unanswered_questions = _count_or_delete_rows(
+            conn, UnansweredQuestion.__table__, UnansweredQuestion.created_at < cutoff, dry_run
+        )
+        result.sms_seen_messages = _count_or_delete_rows(
+            conn, SmsSeenMessage.__table__, SmsSeenMessage.received_at < cutoff, dry_run
+        )
         candidates = conn.scalars(
             select(SmsNumber.number_hash).where(SmsNumber.opted_out.is_(False), SmsNumber.changed_at < cutoff)
         ).all()
         idle = [h for h in candidates if h not in active_sms_hashes]
         for chunk in _chunks(idle):
             # The opted_out condition again, in case a STOP arrived meanwhile.
-            where = and_(SmsNumber.number_hash.in_(chunk), SmsNumber.opted_out.is_(False),
-                         SmsNumber.changed_at < cutoff)
+            where = and_(
+                SmsNumber.number_hash.in_(chunk), SmsNumber.opted_out.is_(False), SmsNumber.changed_at < cutoff
+            )
             result.sms_numbers += _count_or_delete_rows(conn, SmsNumber.__table__, where, dry_run)
         result.opted_out_kept = conn.execute(
             select(func.count()).select_from(SmsNumber).where(SmsNumber.opted_out.is_(True))
@@ -264,7 +294,7 @@ def _count_or_delete_rows(conn: Connection, table: Table, where, dry_run: bool) 
 
 def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[List[str]]:
     for start in range(0, len(items), size):
-        yield list(items[start:start + size])
+        yield list(items[start : start + size])
 
 
 def _display(url: str) -> str:

@@ -3,6 +3,7 @@
 Ctrl-C or SIGTERM stops both; if either one dies, the other is stopped too,
 so a clinic never runs a half-working assistant.
 """
+
 import os
 import signal
 import subprocess
@@ -30,9 +31,17 @@ def commands(rasa_port: int = 5005, action_port: int = 5055, web_port: Optional[
     cmds = {
         "action server": [_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
         "rasa server": [
-            _bin("rasa"), "run", "--enable-api", "--port", str(rasa_port),
-            "--model", str(MODEL_DIR), "--endpoints", "endpoints.yml",
-            "--credentials", "credentials.yml",
+            _bin("rasa"),
+            "run",
+            "--enable-api",
+            "--port",
+            str(rasa_port),
+            "--model",
+            str(MODEL_DIR),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
         ],
     }
     # The HTTP API can read any conversation: protect it with a token when one is set.
@@ -79,8 +88,10 @@ def serve(rasa_port: int = 5005) -> int:
                 ready = True
                 print("Ready: the assistant is answering.", flush=True)
             elif status is not None:
-                print("The Rasa server started but could not load the model (see the error above); "
-                      "stopping.", file=sys.stderr)
+                print(
+                    "The Rasa server started but could not load the model (see the error above); " "stopping.",
+                    file=sys.stderr,
+                )
                 exit_code, stopping = 1, True
         for name, proc in procs.items():
             if proc.poll() is not None:
@@ -102,12 +113,18 @@ def serve(rasa_port: int = 5005) -> int:
 
 def shell() -> int:
     """The Rasa shell against the same model, action server and tracker store."""
-    actions = subprocess.Popen(commands()["action server"], cwd=PROJECT_ROOT, env=rasa_env(),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    actions = subprocess.Popen(
+        commands()["action server"],
+        cwd=PROJECT_ROOT,
+        env=rasa_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         return subprocess.call(
             [_bin("rasa"), "shell", "--model", str(MODEL_DIR), "--endpoints", "endpoints.yml"],
-            cwd=PROJECT_ROOT, env=rasa_env(),
+            cwd=PROJECT_ROOT,
+            env=rasa_env(),
         )
     finally:
         actions.terminate()

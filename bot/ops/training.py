@@ -5,12 +5,13 @@ generated from knowledge/replies.yml), config and the knowledge the model is
 built from. A matching fingerprint next to an existing model means `make run`
 starts at once.
 """
+
 import hashlib
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterable, List
+from typing import Iterable, List, Optional
 
 from bot import PROJECT_ROOT
 
@@ -39,21 +40,20 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-def latest_model() -> Path:
+def latest_model() -> Optional[Path]:
     models = sorted(MODEL_DIR.glob("*.tar.gz"), key=os.path.getmtime)
     return models[-1] if models else None
 
 
 def train(force: bool = False) -> bool:
     """Run `rasa train` if needed; returns True when a model was trained."""
-    current = fingerprint()
-    if not force and latest_model() and STAMP.exists() and STAMP.read_text().strip() == current:
-        print(f"Model is up to date: {latest_model().name}")
+    current, model = fingerprint(), latest_model()
+    if not force and model and STAMP.exists() and STAMP.read_text().strip() == current:
+        print(f"Model is up to date: {model.name}")
         return False
     rasa = str(Path(sys.executable).with_name("rasa"))
     subprocess.run(
-        [rasa, "train", "--domain", "domain", "--out", str(MODEL_DIR),
-         "--fixed-model-name", f"pump-{current[:12]}"],
+        [rasa, "train", "--domain", "domain", "--out", str(MODEL_DIR), "--fixed-model-name", f"pump-{current[:12]}"],
         cwd=PROJECT_ROOT,
         check=True,
     )

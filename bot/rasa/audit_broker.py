@@ -5,6 +5,7 @@ Rasa server, so records are kept whatever the channel and whether or not the
 action server is up. Configured in endpoints.yml:
 `event_broker: type: bot.rasa.audit_broker.AuditEventBroker`.
 """
+
 import logging
 from asyncio import AbstractEventLoop
 from typing import Any, Dict, Optional, Text

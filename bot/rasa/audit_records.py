@@ -1,4 +1,5 @@
 """Turning a Rasa user event into an audit row (pure, so it is testable offline)."""
+
 from typing import Any, Dict, Optional, Union
 
 from bot.core.escalation.levels import INTENT_LEVELS
@@ -23,7 +24,7 @@ def record_for(event: Dict[str, Any]) -> Optional[Union[Escalation, UnansweredQu
             conversation_id=conversation_id,
             level=INTENT_LEVELS[intent],
             reason=str(entities.get("escalation_reason") or "not given")[:500],
-            reading_mgdl=float(reading) if reading not in (None, "") else None,
+            reading_mgdl=float(reading) if reading else None,
         )
     if intent in UNANSWERED_INTENTS:
         return UnansweredQuestion(

@@ -14,6 +14,7 @@ lexicons do not know, and it is kept only when the message holds medical
 evidence (a sign, a concern, a reading out of range): benign text never gets
 "call now". Without evidence the next intent of the ranking is used.
 """
+
 import time
 from typing import Any, Dict, List, Optional, Text
 
@@ -27,8 +28,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.core.escalation import assess_turns, load_rules
-from bot.core.escalation.lexicon import load_lexicon
 from bot.core.escalation.levels import INTENT_LEVELS, LEVEL_INTENTS, RANK
+from bot.core.escalation.lexicon import load_lexicon
 
 EXTRACTOR = "EscalationDetector"
 FALLBACK_INTENT = "nlu_fallback"
@@ -89,7 +90,7 @@ class EscalationDetector(GraphComponent):
         result = assess_turns(text, earlier, self.rules, self.config["language"])
         level, reason = result.level, result.reason_text
         predicted = (message.get(INTENT) or {}).get("name")
-        classifier_level = INTENT_LEVELS.get(predicted, "none")
+        classifier_level = INTENT_LEVELS.get(predicted or "", "none")
         if RANK[classifier_level] > RANK[level]:
             if result.evidence:
                 level = classifier_level
@@ -110,8 +111,11 @@ class EscalationDetector(GraphComponent):
 
     def _drop_escalation(self, message: Message) -> None:
         """An escalate_* intent without medical evidence: the best other intent, or the fallback."""
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
-                   if r.get("name") not in INTENT_LEVELS and r.get("name") != FALLBACK_INTENT]
+        ranking = [
+            r
+            for r in message.get(INTENT_RANKING_KEY) or []
+            if r.get("name") not in INTENT_LEVELS and r.get("name") != FALLBACK_INTENT
+        ]
         best = ranking[0] if ranking else None
         if best is None or best.get("confidence", 0.0) < self.config["fallback_threshold"]:
             best = {"name": FALLBACK_INTENT, "confidence": self.config["fallback_threshold"]}
@@ -121,5 +125,11 @@ class EscalationDetector(GraphComponent):
 
 def _entity(name: str, value: str, text: str) -> Dict[Text, Any]:
     # The whole message is the evidence; start/end keep Rasa's entity format valid.
-    return {"entity": name, "value": value, "start": 0, "end": len(text),
-            "confidence_entity": 1.0, "extractor": EXTRACTOR}
+    return {
+        "entity": name,
+        "value": value,
+        "start": 0,
+        "end": len(text),
+        "confidence_entity": 1.0,
+        "extractor": EXTRACTOR,
+    }

@@ -17,6 +17,7 @@ replicas can issue the same ticket or delete a lock another replica just
 queued on. The Redis store here makes every read-modify-write of a lock one
 optimistic Redis transaction (WATCH/MULTI/EXEC) instead.
 """
+
 import json
 import logging
 import os
@@ -88,11 +89,12 @@ class AtomicRedisLockStore(RedisLockStore):
             self.red.ping()
         except redis.exceptions.RedisError as exc:
             raise LockStoreConfigError(
-                f"cannot use the lock store at {self.url} ({LOCK_STORE_ENV}): "
-                f"{exc.__class__.__name__}: {exc}"
+                f"cannot use the lock store at {self.url} ({LOCK_STORE_ENV}): " f"{exc.__class__.__name__}: {exc}"
             ) from exc
 
-    def _change(self, conversation_id: Text, change: Callable[[Optional[TicketLock]], Tuple[T, Optional[TicketLock], bool]]) -> T:
+    def _change(
+        self, conversation_id: Text, change: Callable[[Optional[TicketLock]], Tuple[T, Optional[TicketLock], bool]]
+    ) -> T:
         """Run `change` on the stored lock atomically.
 
         `change(lock)` returns (result, new lock, write); with write, the new lock
@@ -112,7 +114,7 @@ class AtomicRedisLockStore(RedisLockStore):
                     pipe.multi()
                     if write and new_lock is None:
                         pipe.delete(key)
-                    elif write:
+                    elif write and new_lock is not None:
                         pipe.set(key, new_lock.dumps())
                     pipe.execute()
                     return result
@@ -186,6 +188,6 @@ class ConfiguredLockStore(LockStore):
     `key_prefix` (alphanumeric) to share one Redis database between assistants.
     """
 
-    def __new__(cls, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> LockStore:  # type: ignore[misc]
+    def __new__(cls, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> LockStore:
         key_prefix = (endpoint_config.kwargs.get("key_prefix") if endpoint_config else None) or kwargs.get("key_prefix")
         return create_lock_store(key_prefix=key_prefix)

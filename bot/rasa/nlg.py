@@ -4,6 +4,7 @@ Configured in endpoints.yml as `nlg: type: bot.rasa.nlg.ContactFillingNLG`. Resp
 the domain keep {clinic_phone}-style placeholders; the values come from
 knowledge/contacts.yml overridden by the environment when the server starts.
 """
+
 from typing import Any, Dict, Optional, Text
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator

@@ -23,6 +23,7 @@ The patches:
 Private Rasa APIs the project relies on (check them when Rasa is upgraded):
 PRIVATE_APIS below, each with where it is used.
 """
+
 import logging
 from typing import Any, Dict, List, Optional, Text
 
@@ -40,15 +41,27 @@ PRIVATE_APIS = (
     ("rasa.core.actions.action.RemoteAction.run", "bot/rasa/patches.py", "polite reply when the action server fails"),
     ("rasa.core.actions.action.RemoteAction._validate_action_result", "bot/rasa/patches.py", "one compiled validator"),
     ("rasa.shared.core.events.Event.resolve_by_type", "bot/rasa/patches.py", "cached event class look-up"),
-    ("rasa.core.tracker_store.SQLTrackerStore._additional_events", "bot/rasa/tracker_store.py",
-     "one event count per save"),
-    ("rasa.core.tracker_store.TrackerStore._stream_new_events", "bot/rasa/tracker_store.py",
-     "publish exactly the stored events"),
-    ("rasa.core.tracker_store.SQLTrackerStore.engine / sessionmaker / SQLEvent", "bot/rasa/tracker_store.py",
-     "SQLite connection kept per thread"),
+    (
+        "rasa.core.tracker_store.SQLTrackerStore._additional_events",
+        "bot/rasa/tracker_store.py",
+        "one event count per save",
+    ),
+    (
+        "rasa.core.tracker_store.TrackerStore._stream_new_events",
+        "bot/rasa/tracker_store.py",
+        "publish exactly the stored events",
+    ),
+    (
+        "rasa.core.tracker_store.SQLTrackerStore.engine / sessionmaker / SQLEvent",
+        "bot/rasa/tracker_store.py",
+        "SQLite connection kept per thread",
+    ),
     ("rasa.core.lock_store.RedisLockStore.red / key_prefix", "bot/rasa/lock_store.py", "atomic lock changes"),
-    ("rasa.core.channels.socketio.SocketIOInput.sio (handlers, eio.cors_allowed_origins)",
-     "bot/channels/socketio.py, bot/channels/input_checks.py", "origin check and input checks"),
+    (
+        "rasa.core.channels.socketio.SocketIOInput.sio (handlers, eio.cors_allowed_origins)",
+        "bot/channels/socketio.py, bot/channels/input_checks.py",
+        "origin check and input checks",
+    ),
     ("sanic_cors request.ctx._sanic_cors_e", "bot/channels/socketio.py", "CORS left to engineio on socket.io"),
 )
 
@@ -69,7 +82,8 @@ def install() -> None:
     if rasa.__version__ != RASA_VERSION:
         raise UnsupportedRasaVersion(
             f"bot.rasa.patches is written for Rasa {RASA_VERSION}, found {rasa.__version__}: "
-            "check every entry of PRIVATE_APIS in bot/rasa/patches.py, then update RASA_VERSION")
+            "check every entry of PRIVATE_APIS in bot/rasa/patches.py, then update RASA_VERSION"
+        )
     _original["run"] = RemoteAction.run
     _original["validate"] = RemoteAction._validate_action_result
     _original["resolve_by_type"] = Event.resolve_by_type
@@ -79,8 +93,9 @@ def install() -> None:
     _installed = True
 
 
-async def _run_or_apologise(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any,
-                            domain: Any) -> List[Event]:
+async def _run_or_apologise(
+    self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any
+) -> List[Event]:
     try:
         return await _original["run"](self, output_channel, nlg, tracker, domain)
     except ActionExecutionRejection:
@@ -88,8 +103,11 @@ async def _run_or_apologise(self: RemoteAction, output_channel: Any, nlg: Any, t
     except Exception as exc:  # connection refused, timeout, 5xx, bad response
         logger.error("Custom action %s failed (%s); sending the answer-unavailable reply.", self.name(), exc)
         knowledge = get_knowledge()
-        return [BotUttered(knowledge.fill(knowledge.replies["answer_unavailable"]),
-                           metadata={"action_unavailable": self.name()})]
+        return [
+            BotUttered(
+                knowledge.fill(knowledge.replies["answer_unavailable"]), metadata={"action_unavailable": self.name()}
+            )
+        ]
 
 
 _response_validator = jsonschema.validators.validator_for(RemoteAction.action_response_format_spec())(

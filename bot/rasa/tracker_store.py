@@ -5,19 +5,20 @@ scale-out); unset, conversations go to a SQLite file in var/. Using one URL
 keeps endpoints.yml free of ${VAR} placeholders, which Rasa refuses to start
 with when the variable is unset (so plain `rasa shell` keeps working).
 """
+
 import json
 import os
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, List, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
-from sqlalchemy import event as sa_event
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.exceptions import RasaException
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import create_engine, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
@@ -90,9 +91,11 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
             # SQLAlchemy 1.4 opens and closes a file connection per session for
             # SQLite (NullPool); closing the last one checkpoints and deletes the
             # WAL each time. Keep one connection per thread instead.
-            self.engine.dispose()
+            # self.engine and self.sessionmaker were set by SQLTrackerStore.__init__.
+            url_of_store = self.engine.url  # type: ignore[has-type]
+            self.engine.dispose()  # type: ignore[has-type]
             self.engine = create_engine(
-                self.engine.url, poolclass=SingletonThreadPool, connect_args={"check_same_thread": False}
+                url_of_store, poolclass=SingletonThreadPool, connect_args={"check_same_thread": False}
             )
             sa_event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sessionmaker(bind=self.engine)

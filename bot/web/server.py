@@ -17,6 +17,7 @@ from this server only and connections to this server and the Rasa server.
 The Rasa side only accepts sockets from WEB_ALLOWED_ORIGINS (see
 bot/channels/socketio.py), which must include this page's origin.
 """
+
 import argparse
 import json
 import os
@@ -24,7 +25,7 @@ import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 from bot import PROJECT_ROOT
@@ -50,10 +51,10 @@ CONTENT_TYPES = {
 }
 
 
-def rasa_url(environ: Optional[Dict[str, str]] = None) -> str:
+def rasa_url(environ: Optional[Mapping[str, str]] = None) -> str:
     """RASA_URL from the environment, checked: an http(s) origin like http://localhost:5005."""
-    environ = os.environ if environ is None else environ
-    url = (environ.get("RASA_URL") or DEFAULT_RASA_URL).strip().rstrip("/")
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    url = (env.get("RASA_URL") or DEFAULT_RASA_URL).strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
         raise ValueError(f"RASA_URL must look like http://host:port (got {url!r})")
@@ -70,17 +71,19 @@ def config_js(url: str, contacts: Dict[str, str]) -> bytes:
 def content_security_policy(url: str) -> str:
     parts = urlsplit(url)
     ws = ("wss" if parts.scheme == "https" else "ws") + "://" + parts.netloc
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        f"connect-src 'self' {url} {ws}",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src 'self' {url} {ws}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def load_contacts() -> Dict[str, str]:
@@ -90,16 +93,18 @@ def load_contacts() -> Dict[str, str]:
 class Site:
     """What the handler serves; built once at start so mistakes fail early."""
 
-    def __init__(self, web_dir: Path = WEB_DIR, url: Optional[str] = None,
-                 contacts: Optional[Dict[str, str]] = None):
+    def __init__(self, web_dir: Path = WEB_DIR, url: Optional[str] = None, contacts: Optional[Dict[str, str]] = None):
         self.web_dir = web_dir
         self.rasa_url = url or rasa_url()
         self.config = config_js(self.rasa_url, load_contacts() if contacts is None else contacts)
         self.csp = content_security_policy(self.rasa_url)
         missing = [name for name in PAGE_FILES.values() if not (web_dir / name).is_file()]
         if missing:
-            hint = " (run `make build`: it installs web/node_modules with npm ci)" if any(
-                "node_modules" in m for m in missing) else ""
+            hint = (
+                " (run `make build`: it installs web/node_modules with npm ci)"
+                if any("node_modules" in m for m in missing)
+                else ""
+            )
             raise FileNotFoundError(f"missing in {web_dir}: {', '.join(missing)}{hint}")
 
     def get(self, path: str) -> Tuple[int, str, bytes]:
@@ -141,15 +146,19 @@ def make_handler(site: Site):
                 self.wfile.write(body)
 
         def log_message(self, format: str, *args) -> None:
-            if not self.server.quiet:
+            if not getattr(self.server, "quiet", False):
                 sys.stderr.write("web: %s %s\n" % (self.address_string(), format % args))
 
     return Handler
 
 
-def make_server(host: str, port: int, site: Optional[Site] = None, quiet: bool = False) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer((host, port), make_handler(site or Site()))
-    server.daemon_threads = True
+class SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+    quiet = False  # True: no request log (tests)
+
+
+def make_server(host: str, port: int, site: Optional[Site] = None, quiet: bool = False) -> SiteServer:
+    server = SiteServer((host, port), make_handler(site or Site()))
     server.quiet = quiet
     return server
 

@@ -1,4 +1,5 @@
 """The answer action on offline tracker fixtures (no servers)."""
+
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -34,9 +35,7 @@ def test_saline_week_answer_comes_from_knowledge_with_source_and_buttons():
     message = run("ask_saline_week")
     assert message["text"].startswith(knowledge.fill(topic.answer))
     assert message["text"].endswith("Source: pump program page, how the program works")
-    assert [b["payload"] for b in message["buttons"]] == [
-        "/" + knowledge.by_id[r].intent for r in topic.related
-    ]
+    assert [b["payload"] for b in message["buttons"]] == ["/" + knowledge.by_id[r].intent for r in topic.related]
     assert message["sms_text"] == knowledge.fill(topic.sms)
 
 

@@ -1,4 +1,5 @@
 """The Rasa patches (bot/rasa/patches.py): fast schema check, polite fallback, version pin."""
+
 import asyncio
 
 import jsonschema

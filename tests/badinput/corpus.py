@@ -3,6 +3,7 @@
 Data only; tests/badinput/test_bad_input.py sends it over REST, socket.io and SMS.
 Every entry is (name, value); the names become the test ids.
 """
+
 import json
 
 TEN_KB = 10 * 1024
@@ -106,8 +107,11 @@ REST_RAW_BODIES = [
     ("json-nan-literal", b'{"sender": "badinput-nan-lit", "message": NaN}', "application/json"),
     ("duplicate-keys", b'{"sender": "badinput-dup", "message": "hi", "message": null}', "application/json"),
     ("deep-nesting", b"[" * 100000 + b"]" * 100000, "application/json"),
-    ("deep-nesting-in-object", b'{"sender": "badinput-deep", "message": "hi", "metadata": '
-     + b"[" * 50000 + b"]" * 50000 + b"}", "application/json"),
+    (
+        "deep-nesting-in-object",
+        b'{"sender": "badinput-deep", "message": "hi", "metadata": ' + b"[" * 50000 + b"]" * 50000 + b"}",
+        "application/json",
+    ),
     ("invalid-utf8", b'{"sender": "badinput-utf8", "message": "\xff\xfe\xc3("}', "application/json"),
     ("utf16-bom", '{"sender": "badinput-u16", "message": "hi"}'.encode("utf-16"), "application/json"),
     ("nul-bytes", b'{"sender": "x", "message": "hi"}\x00\x00', "application/json"),
@@ -116,8 +120,11 @@ REST_RAW_BODIES = [
     ("valid-json-as-text-plain", _VALID, "text/plain"),
     ("valid-json-no-type", _VALID, None),
     ("form-encoded", b"sender=badinput-form&message=what+is+the+saline+week", "application/x-www-form-urlencoded"),
-    ("multipart", b'--XyZ\r\nContent-Disposition: form-data; name="message"\r\n\r\nhi\r\n--XyZ--\r\n',
-     "multipart/form-data; boundary=XyZ"),
+    (
+        "multipart",
+        b'--XyZ\r\nContent-Disposition: form-data; name="message"\r\n\r\nhi\r\n--XyZ--\r\n',
+        "multipart/form-data; boundary=XyZ",
+    ),
     ("multipart-no-boundary", b"--XyZ\r\n\r\nhi\r\n--XyZ--\r\n", "multipart/form-data"),
     ("xml", b"<?xml version='1.0'?><message sender='x'>hi</message>", "application/xml"),
     ("binary", bytes(range(256)), "application/octet-stream"),
@@ -183,14 +190,30 @@ SMS_RAW_POSTS = [
     ("empty-unsigned", b"", "application/x-www-form-urlencoded", None),
     ("empty-signed-garbage", b"", "application/x-www-form-urlencoded", "garbage"),
     ("json-body", b'{"From": "+15550100900", "Body": "hi"}', "application/json", "c2lnbmF0dXJl"),
-    ("invalid-utf8", b"From=%2B15550100900&Body=\xff\xfe&MessageSid=SMx", "application/x-www-form-urlencoded",
-     "c2lnbmF0dXJl"),
-    ("signature-non-ascii", b"From=%2B15550100900&Body=hi&MessageSid=SMy", "application/x-www-form-urlencoded",
-     "sïgnätürë🙂"),
-    ("signature-10kB", b"From=%2B15550100900&Body=hi&MessageSid=SMz", "application/x-www-form-urlencoded",
-     "A" * TEN_KB),
+    (
+        "invalid-utf8",
+        b"From=%2B15550100900&Body=\xff\xfe&MessageSid=SMx",
+        "application/x-www-form-urlencoded",
+        "c2lnbmF0dXJl",
+    ),
+    (
+        "signature-non-ascii",
+        b"From=%2B15550100900&Body=hi&MessageSid=SMy",
+        "application/x-www-form-urlencoded",
+        "sïgnätürë🙂",
+    ),
+    (
+        "signature-10kB",
+        b"From=%2B15550100900&Body=hi&MessageSid=SMz",
+        "application/x-www-form-urlencoded",
+        "A" * TEN_KB,
+    ),
     ("broken-percent-encoding", b"From=%2&Body=%ZZ%&MessageSid=%", "application/x-www-form-urlencoded", "x"),
     ("binary", bytes(range(256)), "application/octet-stream", "x"),
-    ("multipart", b'--B\r\nContent-Disposition: form-data; name="Body"\r\n\r\nhi\r\n--B--\r\n',
-     "multipart/form-data; boundary=B", "x"),
+    (
+        "multipart",
+        b'--B\r\nContent-Disposition: form-data; name="Body"\r\n\r\nhi\r\n--B--\r\n',
+        "multipart/form-data; boundary=B",
+        "x",
+    ),
 ]

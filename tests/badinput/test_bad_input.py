@@ -12,6 +12,7 @@ on the same session (Rasa handles one conversation's messages in order, so its
 answer comes after the bad input's turn), on SMS by the conversation tracker
 and the provider stand-in.
 """
+
 import asyncio
 import hashlib
 import hmac
@@ -29,11 +30,19 @@ import socketio
 from twilio.request_validator import RequestValidator
 
 from bot import PROJECT_ROOT
-from bot.core.answers import topic_reply
 from bot.channels.sms.format import parse_keyword
+from bot.core.answers import topic_reply
 from bot.core.knowledge import get_knowledge
-from tests.badinput.corpus import (JSON_ONLY_TEXTS, NO_PAYLOAD, REST_JSON_BODIES, REST_RAW_BODIES,
-                                   SMS_FORM_VARIANTS, SMS_RAW_POSTS, SOCKETIO_PAYLOADS, TEXTS)
+from tests.badinput.corpus import (
+    JSON_ONLY_TEXTS,
+    NO_PAYLOAD,
+    REST_JSON_BODIES,
+    REST_RAW_BODIES,
+    SMS_FORM_VARIANTS,
+    SMS_RAW_POSTS,
+    SOCKETIO_PAYLOADS,
+    TEXTS,
+)
 from tools.stack.servers import rasa_stack
 
 pytestmark = pytest.mark.timeout(300)
@@ -59,13 +68,22 @@ def saline_answer() -> str:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, provider):
     credentials = {
-        SOCKETIO_CHANNEL: {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
-                           "session_persistence": True},
+        SOCKETIO_CHANNEL: {
+            "user_message_evt": "user_uttered",
+            "bot_message_evt": "bot_uttered",
+            "session_persistence": True,
+        },
         "bot.channels.sms.SmsInput": None,
     }
-    env = {"WEB_ALLOWED_ORIGINS": ORIGIN, "SMS_ACCOUNT_SID": ACCOUNT, "SMS_AUTH_TOKEN": TOKEN,
-           "SMS_FROM_NUMBER": OUR_NUMBER, "SMS_API_BASE_URL": provider.url, "SMS_WEBHOOK_URL": WEBHOOK_URL,
-           "SMS_HASH_SALT": SALT}
+    env = {
+        "WEB_ALLOWED_ORIGINS": ORIGIN,
+        "SMS_ACCOUNT_SID": ACCOUNT,
+        "SMS_AUTH_TOKEN": TOKEN,
+        "SMS_FROM_NUMBER": OUR_NUMBER,
+        "SMS_API_BASE_URL": provider.url,
+        "SMS_WEBHOOK_URL": WEBHOOK_URL,
+        "SMS_HASH_SALT": SALT,
+    }
     with rasa_stack(tmp_path_factory.mktemp("badinput"), credentials=credentials, env_extra=env) as server:
         yield server
 
@@ -81,8 +99,9 @@ def record(channel: str, status: Optional[int] = None) -> None:
 
 def rest_post(stack, data: bytes, content_type: Optional[str], query: str = "") -> requests.Response:
     headers = {"Content-Type": content_type} if content_type else {}
-    response = requests.post(f"{stack.url}/webhooks/rest/webhook{query}", data=data, headers=headers,
-                             timeout=TURN_TIMEOUT)
+    response = requests.post(
+        f"{stack.url}/webhooks/rest/webhook{query}", data=data, headers=headers, timeout=TURN_TIMEOUT
+    )
     record("rest", response.status_code)
     return response
 
@@ -132,8 +151,13 @@ class SocketClient:
         self.client.on("session_confirm", self.confirmed.put_nowait)
         self.client.on("bot_uttered", self.replies.put_nowait)
         try:
-            await self.client.connect(self.url, headers={"Origin": ORIGIN}, transports=["websocket"],
-                                      socketio_path="socket.io", wait_timeout=15)
+            await self.client.connect(
+                self.url,
+                headers={"Origin": ORIGIN},
+                transports=["websocket"],
+                socketio_path="socket.io",
+                wait_timeout=15,
+            )
             await self.client.emit("session_request", {"session_id": None})
             self.session = await asyncio.wait_for(self.confirmed.get(), 15)
         except BaseException:
@@ -188,6 +212,7 @@ def socket_round(stack, event: str, payload) -> List[dict]:
             await client.still_confirms_sessions()
             assert client.client.connected
             return replies
+
     replies = asyncio.run(go())
     assert requests.get(f"{stack.url}/status", timeout=10).status_code == 200
     return replies
@@ -232,24 +257,33 @@ def sms_sender_id(phone: str) -> str:
 
 
 def sms_form(phone: Optional[str], body: Optional[str], overrides: Optional[dict] = None) -> dict:
-    form = {"ToCountry": "US", "FromCity": "", "SmsStatus": "received", "From": phone, "To": OUR_NUMBER,
-            "Body": body, "NumMedia": "0", "MessageSid": f"SMbadinput{next(SIDS):022d}", "AccountSid": ACCOUNT,
-            "ApiVersion": "2010-04-01"}
+    form = {
+        "ToCountry": "US",
+        "FromCity": "",
+        "SmsStatus": "received",
+        "From": phone,
+        "To": OUR_NUMBER,
+        "Body": body,
+        "NumMedia": "0",
+        "MessageSid": f"SMbadinput{next(SIDS):022d}",
+        "AccountSid": ACCOUNT,
+        "ApiVersion": "2010-04-01",
+    }
     form.update(overrides or {})
     return {k: v for k, v in form.items() if v is not None}
 
 
 def sms_post(stack, form: dict) -> requests.Response:
     signature = RequestValidator(TOKEN).compute_signature(WEBHOOK_URL, form)
-    response = requests.post(f"{stack.url}/webhooks/sms/webhook", data=form,
-                             headers={"X-Twilio-Signature": signature}, timeout=30)
+    response = requests.post(
+        f"{stack.url}/webhooks/sms/webhook", data=form, headers={"X-Twilio-Signature": signature}, timeout=30
+    )
     record("sms", response.status_code)
     return response
 
 
 def tracker_events(stack, sender: str) -> list:
-    response = requests.get(f"{stack.url}/conversations/{sender}/tracker", params={"include_events": "ALL"},
-                            timeout=30)
+    response = requests.get(f"{stack.url}/conversations/{sender}/tracker", params={"include_events": "ALL"}, timeout=30)
     response.raise_for_status()
     return response.json().get("events") or []
 
@@ -313,10 +347,12 @@ def test_every_channel_still_answers_a_normal_question(stack, provider):
 
     async def web():
         async with SocketClient(stack.url) as client:
-            await client.client.emit("user_uttered", {"message": "what is the saline week",
-                                                      "session_id": client.session})
+            await client.client.emit(
+                "user_uttered", {"message": "what is the saline week", "session_id": client.session}
+            )
             reply = await asyncio.wait_for(client.replies.get(), TURN_TIMEOUT)
             assert (reply.get("text") or "").startswith(saline_answer()), reply
+
     asyncio.run(web())
 
     phone = next(PHONES)
@@ -343,16 +379,20 @@ def problems(text: str) -> List[str]:
 
 def test_no_traceback_or_error_in_the_logs(stack):
     time.sleep(2)  # let the last background work write its log lines
-    ours = tuple(f'{quote}{PROJECT_ROOT / folder}/' for quote in ('File "', '"filename": "')
-                 for folder in ("bot", "actions"))
+    ours = tuple(
+        f"{quote}{PROJECT_ROOT / folder}/" for quote in ('File "', '"filename": "') for folder in ("bot", "actions")
+    )
     found, from_us = [], []
     for log in sorted(stack.workdir.glob("*.log")):
         for block in problems(log.read_text(errors="replace")):
             found.append((log.name, block))
             if any(marker in block for marker in ours):
                 from_us.append((log.name, block))
-    summary = [f"inputs sent: {dict(SENT)}", f"HTTP statuses: {dict(sorted(STATUSES.items()))}",
-               f"tracebacks and errors in the logs: {len(found)} ({len(from_us)} through the project's code)"]
+    summary = [
+        f"inputs sent: {dict(SENT)}",
+        f"HTTP statuses: {dict(sorted(STATUSES.items()))}",
+        f"tracebacks and errors in the logs: {len(found)} ({len(from_us)} through the project's code)",
+    ]
     summary += [f"--- {name}\n{block}" for name, block in found]
     (stack.workdir / "badinput-summary.txt").write_text("\n".join(summary))
     print("\n".join(summary))

@@ -1,4 +1,5 @@
 """The input checks of the REST and socket.io channels, in process (no servers)."""
+
 import asyncio
 import json
 
@@ -7,8 +8,16 @@ import yaml
 from sanic.exceptions import InvalidUsage
 
 from bot import PROJECT_ROOT
-from bot.channels.input_checks import (MAX_MESSAGE_CHARS, MAX_SENDER_CHARS, checked_session_id, checked_socketio_message, clean_text,
-                                       guard_socketio_handlers, sender_problem, too_long_reply)
+from bot.channels.input_checks import (
+    MAX_MESSAGE_CHARS,
+    MAX_SENDER_CHARS,
+    checked_session_id,
+    checked_socketio_message,
+    clean_text,
+    guard_socketio_handlers,
+    sender_problem,
+    too_long_reply,
+)
 from bot.channels.rest import CheckedRestInput
 
 
@@ -18,28 +27,50 @@ def test_lone_surrogates_become_replacement_characters_and_pairs_stay():
     assert clean_text("what is the \ud800 saline week").encode("utf-8")
 
 
-@pytest.mark.parametrize("sender, ok", [
-    ("abc", True), ("s" * MAX_SENDER_CHARS, True), ("s" * (MAX_SENDER_CHARS + 1), False),
-    ("a\ud800", False), (12, False), (None, False), ({"a": 1}, False),
-])
+@pytest.mark.parametrize(
+    "sender, ok",
+    [
+        ("abc", True),
+        ("s" * MAX_SENDER_CHARS, True),
+        ("s" * (MAX_SENDER_CHARS + 1), False),
+        ("a\ud800", False),
+        (12, False),
+        (None, False),
+        ({"a": 1}, False),
+    ],
+)
 def test_sender_problem(sender, ok):
     assert (sender_problem(sender) is None) == ok
 
 
-@pytest.mark.parametrize("data", [None, "text", 5, ["x"], {"message": 5, "session_id": "s"},
-                                  {"message": ["x"], "session_id": "s"}, {"message": None, "session_id": "s"},
-                                  {"message": " \n\t", "session_id": "s"}, {"message": "hi", "session_id": ["s"]},
-                                  {"message": "hi", "session_id": "s" * 300},
-                                  {"message": "hi", "session_id": "s", "metadata": "{not json"},
-                                  {"message": "hi", "session_id": "s", "metadata": "[1]"},
-                                  {"message": "hi", "session_id": "s", "metadata": 3}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "text",
+        5,
+        ["x"],
+        {"message": 5, "session_id": "s"},
+        {"message": ["x"], "session_id": "s"},
+        {"message": None, "session_id": "s"},
+        {"message": " \n\t", "session_id": "s"},
+        {"message": "hi", "session_id": ["s"]},
+        {"message": "hi", "session_id": "s" * 300},
+        {"message": "hi", "session_id": "s", "metadata": "{not json"},
+        {"message": "hi", "session_id": "s", "metadata": "[1]"},
+        {"message": "hi", "session_id": "s", "metadata": 3},
+    ],
+)
 def test_malformed_socketio_messages_are_ignored(data):
     assert checked_socketio_message(data, session_persistence=True, metadata_key="metadata") is None
 
 
 def test_good_socketio_messages_pass_cleaned():
-    checked = checked_socketio_message({"message": "hi \ud800", "session_id": 7, "metadata": '{"a": 1}'},
-                                       session_persistence=True, metadata_key="metadata")
+    checked = checked_socketio_message(
+        {"message": "hi \ud800", "session_id": 7, "metadata": '{"a": 1}'},
+        session_persistence=True,
+        metadata_key="metadata",
+    )
     assert checked == {"message": "hi \ufffd", "session_id": "7", "metadata": {"a": 1}}
     plain = {"message": "what is the saline week", "session_id": "abc"}
     assert checked_socketio_message(plain, True, "metadata") == plain
@@ -47,11 +78,20 @@ def test_good_socketio_messages_pass_cleaned():
     assert checked_socketio_message({"message": "hi"}, True, "metadata") == {"message": "hi"}
 
 
-@pytest.mark.parametrize("data, expected", [
-    (None, None), ("session_id", None), (["x"], None), ({}, None), ({"session_id": None}, None),
-    ({"session_id": {"a": 1}}, None), ({"session_id": "x" * 300}, None), ({"session_id": 99}, "99"),
-    ({"session_id": "abc"}, "abc"),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (None, None),
+        ("session_id", None),
+        (["x"], None),
+        ({}, None),
+        ({"session_id": None}, None),
+        ({"session_id": {"a": 1}}, None),
+        ({"session_id": "x" * 300}, None),
+        ({"session_id": 99}, "99"),
+        ({"session_id": "abc"}, "abc"),
+    ],
+)
 def test_session_requests_ask_for_a_usable_id_or_a_new_session(data, expected):
     assert checked_session_id(data) == expected
 
@@ -68,6 +108,7 @@ class FakeSio:
         def register(handler):
             self.handlers[namespace or "/"][event] = handler
             return handler
+
         return register
 
 
@@ -91,10 +132,14 @@ def test_guard_wraps_the_registered_handlers():
         await handlers["session_request"]("sid1")
         await handlers["session_request"]("sid1", {"session_id": ["x"]})
         await handlers["session_request"]("sid1", {"session_id": "s1"})
+
     asyncio.run(go())
-    assert calls == [("message", "sid1", {"message": "hi", "session_id": "s1"}),
-                     ("session", "sid1", {"session_id": None}), ("session", "sid1", {"session_id": None}),
-                     ("session", "sid1", {"session_id": "s1"})]
+    assert calls == [
+        ("message", "sid1", {"message": "hi", "session_id": "s1"}),
+        ("session", "sid1", {"session_id": None}),
+        ("session", "sid1", {"session_id": None}),
+        ("session", "sid1", {"session_id": "s1"}),
+    ]
     assert sio.emitted == []
 
 
@@ -125,8 +170,9 @@ class FakeRequest:
         self.json = body
 
 
-@pytest.mark.parametrize("body", [None, [], 3, "x", {"sender": ["a"]}, {"sender": "x" * 256},
-                                  {"sender": "a\ud800"}, {"sender": True}])
+@pytest.mark.parametrize(
+    "body", [None, [], 3, "x", {"sender": ["a"]}, {"sender": "x" * 256}, {"sender": "a\ud800"}, {"sender": True}]
+)
 def test_rest_refuses_bodies_and_senders_it_cannot_use(body):
     with pytest.raises(InvalidUsage):
         asyncio.run(CheckedRestInput()._extract_sender(FakeRequest(body)))

@@ -4,6 +4,7 @@ Their figures are recorded in tests/escalation/blind/README.md. These tests keep
 them honest: no phrasing of a batch may be copied into the NLU training data or
 the escalation lexicons, and what the bot got right it keeps getting right.
 """
+
 import re
 from pathlib import Path
 
@@ -19,14 +20,28 @@ BATCHES = sorted(BLIND.glob("*.yml"))
 RANK = {"none": 0, "clinic": 1, "emergency": 2}
 # Ordinary program questions a batch happens to share with training examples that
 # were in data/nlu long before the batch was written (commit 87c65fd): coincidence, not copying.
-IN_TRAINING_BEFORE = {"who is on the pump team", "what happens at the pump evaluation",
-                      "what happens at the second appointment", "what does the child development specialist do",
-                      "thank you", "what time does the clinic open", "meter says hi",
-                      "is there a dietitian on the team", "thank you so much"}
+IN_TRAINING_BEFORE = {
+    "who is on the pump team",
+    "what happens at the pump evaluation",
+    "what happens at the second appointment",
+    "what does the child development specialist do",
+    "thank you",
+    "what time does the clinic open",
+    "meter says hi",
+    "is there a dietitian on the team",
+    "thank you so much",
+}
 # What the detector alone may still get wrong on a batch it was tuned on, each
 # listed with why in blind/README.md: (concerns missed, benign messages escalated).
-KNOWN_WRONG = {"batch_earlier.yml": (0, 0), "batch_a.yml": (0, 1), "batch_b.yml": (0, 0), "batch_c.yml": (0, 0),
-               "batch_d.yml": (0, 0), "batch_e.yml": (1, 0), "batch_f.yml": (0, 0)}
+KNOWN_WRONG = {
+    "batch_earlier.yml": (0, 0),
+    "batch_a.yml": (0, 1),
+    "batch_b.yml": (0, 0),
+    "batch_c.yml": (0, 0),
+    "batch_d.yml": (0, 0),
+    "batch_e.yml": (1, 0),
+    "batch_f.yml": (0, 0),
+}
 
 
 def _cases(path):
@@ -63,8 +78,9 @@ def test_batch_shape(path):
 @pytest.mark.parametrize("path", BATCHES, ids=lambda p: p.name)
 def test_no_blind_phrasing_is_in_the_training_data_or_the_lexicons(path):
     training = _training_texts()
-    lexicons = "\n".join(_norm(p.read_text(encoding="utf-8"))
-                         for p in (PROJECT_ROOT / "knowledge" / "escalation").glob("*.yml"))
+    lexicons = "\n".join(
+        _norm(p.read_text(encoding="utf-8")) for p in (PROJECT_ROOT / "knowledge" / "escalation").glob("*.yml")
+    )
     for c in _cases(path):
         for turn in c["turns"]:
             text = _norm(turn)

@@ -1,4 +1,5 @@
 """Thresholds, units, non-readings and the public API of bot.core.escalation."""
+
 import subprocess
 import sys
 import time
@@ -10,11 +11,19 @@ from bot.core.escalation import Assessment, assess, load_rules
 
 
 @pytest.mark.parametrize("phrase", ["bg {n}", "sugar is {n} mg/dL", "he's {n}", "dexcom says {n}"])
-@pytest.mark.parametrize("n, level", [
-    (53, "clinic"), (54, "clinic"), (55, "clinic"),
-    (69, "clinic"), (70, "none"), (71, "none"),   # strictly below 70 escalates
-    (250, "none"), (251, "clinic"),               # strictly above 250 escalates
-])
+@pytest.mark.parametrize(
+    "n, level",
+    [
+        (53, "clinic"),
+        (54, "clinic"),
+        (55, "clinic"),
+        (69, "clinic"),
+        (70, "none"),
+        (71, "none"),  # strictly below 70 escalates
+        (250, "none"),
+        (251, "clinic"),  # strictly above 250 escalates
+    ],
+)
 def test_mgdl_boundaries(phrase, n, level):
     a = assess(phrase.format(n=n))
     assert a.level == level
@@ -22,12 +31,15 @@ def test_mgdl_boundaries(phrase, n, level):
     assert not a.unit_unclear
 
 
-@pytest.mark.parametrize("value, level, mgdl", [
-    ("3.8", "clinic", 68.4),   # 3.8 x 18 = 68.4 < 70
-    ("3.9", "none", 70.2),     # 3.9 x 18 = 70.2: not below 70
-    ("13.9", "clinic", 250.2),  # 13.9 x 18 = 250.2 > 250, so it escalates
-    ("14.0", "clinic", 252.0),  # 14.0 x 18 = 252
-])
+@pytest.mark.parametrize(
+    "value, level, mgdl",
+    [
+        ("3.8", "clinic", 68.4),  # 3.8 x 18 = 68.4 < 70
+        ("3.9", "none", 70.2),  # 3.9 x 18 = 70.2: not below 70
+        ("13.9", "clinic", 250.2),  # 13.9 x 18 = 250.2 > 250, so it escalates
+        ("14.0", "clinic", 252.0),  # 14.0 x 18 = 252
+    ],
+)
 @pytest.mark.parametrize("phrase", ["bg {v} mmol/L", "sugar {v}mmol", "glucose is {v}"])
 def test_mmol_boundaries(phrase, value, level, mgdl):
     a = assess(phrase.format(v=value))
@@ -42,34 +54,71 @@ def test_unclear_unit_goes_to_clinic():
     assert a.reading_mgdl is None  # cannot be normalised without a unit
 
 
-@pytest.mark.parametrize("text, unclear", [
-    ("bg 14", True), ("bg 33", True),       # bounds of thresholds.ambiguous_*
-    ("bg 13", False), ("bg 34", False),      # 13 can only be mmol, 34 only mg/dL
-    ("sugar 25 mmol/L", False), ("sugar 25 mg/dl", False),
-    ("sugar ran 13.5 to 16 all day", False),  # other readings give the unit
-])
+@pytest.mark.parametrize(
+    "text, unclear",
+    [
+        ("bg 14", True),
+        ("bg 33", True),  # bounds of thresholds.ambiguous_*
+        ("bg 13", False),
+        ("bg 34", False),  # 13 can only be mmol, 34 only mg/dL
+        ("sugar 25 mmol/L", False),
+        ("sugar 25 mg/dl", False),
+        ("sugar ran 13.5 to 16 all day", False),  # other readings give the unit
+    ],
+)
 def test_ambiguous_range(text, unclear):
     assert assess(text).unit_unclear is unclear
 
 
-@pytest.mark.parametrize("text", [
-    "she's 9", "she's 15", "he is 12 years old", "my 6 yo loves the pump", "he turns 14 next week",
-    "he's 10", "day 3 of saline", "every 3 months", "is 4 phases normal", "my 2 kids", "3 kids",
-    "we have 2 pumps", "call 555-0142", "a1c 7.5", "her a1c is 7.5%", "we gave 5 units",
-    "change it at 3am", "appointment 3:30", "see you 5/14", "room 214", "he's 5'2",
-    "libre 3 or libre 2?", "omnipod 5 and dexcom g7",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she's 9",
+        "she's 15",
+        "he is 12 years old",
+        "my 6 yo loves the pump",
+        "he turns 14 next week",
+        "he's 10",
+        "day 3 of saline",
+        "every 3 months",
+        "is 4 phases normal",
+        "my 2 kids",
+        "3 kids",
+        "we have 2 pumps",
+        "call 555-0142",
+        "a1c 7.5",
+        "her a1c is 7.5%",
+        "we gave 5 units",
+        "change it at 3am",
+        "appointment 3:30",
+        "see you 5/14",
+        "room 214",
+        "he's 5'2",
+        "libre 3 or libre 2?",
+        "omnipod 5 and dexcom g7",
+    ],
+)
 def test_numbers_that_are_not_readings(text):
     a = assess(text)
     assert a.level == "none", a.reasons
     assert a.reading_mgdl is None
 
 
-@pytest.mark.parametrize("text, mgdl", [
-    ("he's 310", 310), ("she was 45", 45), ("hes at 300", 300), ("she's 45", 45),
-    ("she's at 17 mmol", 306), ("he's 3.2", 57.6), ("bg=290", 290), ("45 on the meter", 45),
-    ("dropped to 50 at recess", 50), ("she's been in the 60s", 60),
-])
+@pytest.mark.parametrize(
+    "text, mgdl",
+    [
+        ("he's 310", 310),
+        ("she was 45", 45),
+        ("hes at 300", 300),
+        ("she's 45", 45),
+        ("she's at 17 mmol", 306),
+        ("he's 3.2", 57.6),
+        ("bg=290", 290),
+        ("45 on the meter", 45),
+        ("dropped to 50 at recess", 50),
+        ("she's been in the 60s", 60),
+    ],
+)
 def test_reading_forms(text, mgdl):
     a = assess(text)
     assert a.level == "clinic"
@@ -89,7 +138,7 @@ def test_comparators():
     assert assess("bgs under 70 most nights").level == "clinic"
     assert assess("sugar was over 250 at bedtime").level == "clinic"
     assert assess("she was over 250").reading_mgdl == 250
-    assert assess("bg over 240").level == "none"    # over 240 is not certainly above 250
+    assert assess("bg over 240").level == "none"  # over 240 is not certainly above 250
     assert assess("her bg has been under 200 all day").level == "none"
 
 
@@ -137,10 +186,21 @@ def test_ketones_and_vomiting():
     assert assess("no ketones, bg 140").level == "none"
 
 
-@pytest.mark.parametrize("text", [
-    "wont wake up", "won't wake up", "passed out", "siezure", "she fainted", "unresponsive",
-    "convulsing", "can't swallow", "breathing fast and very sleepy", "had a fit and is confused",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wont wake up",
+        "won't wake up",
+        "passed out",
+        "siezure",
+        "she fainted",
+        "unresponsive",
+        "convulsing",
+        "can't swallow",
+        "breathing fast and very sleepy",
+        "had a fit and is confused",
+    ],
+)
 def test_red_flags(text):
     assert assess(text).level == "emergency"
 

@@ -3,6 +3,7 @@
 "none" cases that escalate are not failures (safety first); the benchmark
 `python -m tools.eval.escalation_cases` counts them.
 """
+
 from collections import Counter
 from pathlib import Path
 
@@ -52,6 +53,11 @@ def test_clinic_recall(case):
 def test_bench_prints_counts(capsys):
     assert bench.main([]) == 0
     out = capsys.readouterr().out
-    for line in ("total cases:", "emergency recall:", "clinic recall:",
-                 "none cases wrongly escalated:", "time per message:"):
+    for line in (
+        "total cases:",
+        "emergency recall:",
+        "clinic recall:",
+        "none cases wrongly escalated:",
+        "time per message:",
+    ):
         assert line in out

@@ -1,4 +1,5 @@
 """The escalation NLU component on Rasa messages, offline (no model, no server)."""
+
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
@@ -14,8 +15,14 @@ def component():
 
 
 def parsed(component, text, intent="ask_saline_week", confidence=0.9):
-    message = Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
-                            "intent_ranking": [{"name": intent, "confidence": confidence}], "entities": []})
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": [{"name": intent, "confidence": confidence}],
+            "entities": [],
+        }
+    )
     component.process([message])
     entities = {e["entity"]: e["value"] for e in message.get("entities")}
     return message.get("intent")["name"], entities
@@ -40,7 +47,11 @@ def test_pump_failure_with_a_high_sets_the_back_up_plan_flag(component):
 
 
 def test_topic_questions_with_numbers_are_left_alone(component):
-    for text in ("my daughter is 9, can she get a pump", "day 3 of saline, still shots?", "is follow up every 3 months"):
+    for text in (
+        "my daughter is 9, can she get a pump",
+        "day 3 of saline, still shots?",
+        "is follow up every 3 months",
+    ):
         assert parsed(component, text) == ("ask_saline_week", {}), text
 
 
@@ -60,26 +71,45 @@ def test_every_kept_classifier_escalation_gets_a_reason(component):
     assert entities["escalation_reason"] == REASONS["clinic"]
 
 
-@pytest.mark.parametrize("text", [
-    "the order ships in 5 to 7 business days",
-    "not sure what's going on with the insurance",
-    "his numbers have been perfect, about 120 all week",
-    "im so worried about the pump start, help",          # worry is not a sign
-    "bg 180 is that too high?",                          # a reading in range says no
-    "something is really wrong with the insurance portal",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the order ships in 5 to 7 business days",
+        "not sure what's going on with the insurance",
+        "his numbers have been perfect, about 120 all week",
+        "im so worried about the pump start, help",  # worry is not a sign
+        "bg 180 is that too high?",  # a reading in range says no
+        "something is really wrong with the insurance portal",
+    ],
+)
 def test_a_classifier_escalation_without_medical_evidence_is_dropped(component, text):
-    message = Message(data={"text": text, "intent": {"name": "escalate_clinic", "confidence": 0.6},
-                            "intent_ranking": [{"name": "escalate_clinic", "confidence": 0.6},
-                                               {"name": "ask_supplies", "confidence": 0.3}], "entities": []})
+    message = Message(
+        data={
+            "text": text,
+            "intent": {"name": "escalate_clinic", "confidence": 0.6},
+            "intent_ranking": [
+                {"name": "escalate_clinic", "confidence": 0.6},
+                {"name": "ask_supplies", "confidence": 0.3},
+            ],
+            "entities": [],
+        }
+    )
     component.process([message])
     assert message.get("intent")["name"] == "ask_supplies"
     assert all(e["extractor"] != "EscalationDetector" for e in message.get("entities"))
 
 
 def test_without_a_topic_left_an_unfounded_escalation_becomes_the_fallback(component):
-    message = Message(data={"text": "ok so 5 to 7 days then", "intent": {"name": "escalate_emergency", "confidence": 0.9},
-                            "intent_ranking": [{"name": "escalate_emergency", "confidence": 0.9},
-                                               {"name": "ask_supplies", "confidence": 0.05}], "entities": []})
+    message = Message(
+        data={
+            "text": "ok so 5 to 7 days then",
+            "intent": {"name": "escalate_emergency", "confidence": 0.9},
+            "intent_ranking": [
+                {"name": "escalate_emergency", "confidence": 0.9},
+                {"name": "ask_supplies", "confidence": 0.05},
+            ],
+            "entities": [],
+        }
+    )
     component.process([message])
     assert message.get("intent")["name"] == "nlu_fallback"

@@ -1,4 +1,5 @@
 """Concepts, context, normalisation and turns: what makes escalation hold on new phrasings."""
+
 import pytest
 
 from bot.core.escalation import assess, assess_turns
@@ -11,68 +12,112 @@ def level(text: str) -> str:
 
 # --- one concept, many spellings: lemmas, word order, typos, texting --------------------
 
-@pytest.mark.parametrize("text", [
-    "she won't wake up", "she wont wake", "we cant wake her", "couldnt get him to wake up",
-    "he is not waking", "she can not be woken", "hard to wake him", "unable to rouse her",
-    "he is unconcious", "she passed out", "he keeps passing out", "she blacked out at school",
-    "he collapsed", "found him on the bathroom floor",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she won't wake up",
+        "she wont wake",
+        "we cant wake her",
+        "couldnt get him to wake up",
+        "he is not waking",
+        "she can not be woken",
+        "hard to wake him",
+        "unable to rouse her",
+        "he is unconcious",
+        "she passed out",
+        "he keeps passing out",
+        "she blacked out at school",
+        "he collapsed",
+        "found him on the bathroom floor",
+    ],
+)
 def test_unresponsive_in_any_form(text):
     assert level(text) == "emergency"
 
 
-@pytest.mark.parametrize("text", ["siezure", "she's seizing", "he had a seizer", "convulsing", "konvulsing",
-                                  "her eyes are rolling back", "having a fit on the floor"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "siezure",
+        "she's seizing",
+        "he had a seizer",
+        "convulsing",
+        "konvulsing",
+        "her eyes are rolling back",
+        "having a fit on the floor",
+    ],
+)
 def test_seizure_spelt_any_way(text):
     assert level(text) == "emergency"
 
 
-@pytest.mark.parametrize("text", [
-    "shes 2.6 and too drowsy to swallow anything",             # low + cannot take by mouth
-    "bg 48 and he wont drink the juice",
-    "dexcom says 55 and she is so sleepy",                     # low + drowsy
-    "low and confused",
-    "she's 44 and slurring her words",
-    "hes shaky and confused",                                   # signs of a low + confusion
-    "she can't drink the juice, too drowsy",
-    "410 and breathing really fast",                           # high + fast breathing
-    "her breath smells like nail polish remover and she's 380",
-    "480 and hes confused",
-    "vomiting and her ketones are large",
-    "I gave double insulin and now he's really groggy",        # insulin mistake + signs
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "shes 2.6 and too drowsy to swallow anything",  # low + cannot take by mouth
+        "bg 48 and he wont drink the juice",
+        "dexcom says 55 and she is so sleepy",  # low + drowsy
+        "low and confused",
+        "she's 44 and slurring her words",
+        "hes shaky and confused",  # signs of a low + confusion
+        "she can't drink the juice, too drowsy",
+        "410 and breathing really fast",  # high + fast breathing
+        "her breath smells like nail polish remover and she's 380",
+        "480 and hes confused",
+        "vomiting and her ketones are large",
+        "I gave double insulin and now he's really groggy",  # insulin mistake + signs
+    ],
+)
 def test_combinations_make_emergencies(text):
     assert level(text) == "emergency"
 
 
-@pytest.mark.parametrize("text", [
-    "I think I bolused him twice", "I gave her double insulin by accident", "gave lantus instead of novolog",
-    "forgot his lunch bolus", "we bolused for dinner and he didnt eat it", "can I give 3u",
-    "how much insulin for 300", "bg 19mmols", "pump stopped working", "the pod fell off at recess",
-    "trace ketones", "she's puking", "he's shaky and sweaty", "meter says LO",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I think I bolused him twice",
+        "I gave her double insulin by accident",
+        "gave lantus instead of novolog",
+        "forgot his lunch bolus",
+        "we bolused for dinner and he didnt eat it",
+        "can I give 3u",
+        "how much insulin for 300",
+        "bg 19mmols",
+        "pump stopped working",
+        "the pod fell off at recess",
+        "trace ketones",
+        "she's puking",
+        "he's shaky and sweaty",
+        "meter says LO",
+    ],
+)
 def test_clinic_concerns(text):
     assert level(text) == "clinic"
 
 
 # --- context: negated, hypothetical, history, someone else, resolved ------------------------
 
-@pytest.mark.parametrize("text", [
-    "no ketones, no vomiting, just a cold",
-    "she has never had a seizure, can she get a pump",
-    "what if he has a seizure at school",
-    "what do we do if he ever passes out",
-    "if the pump breaks what is the back up plan",
-    "he had a seizure 3 years ago, can he still get a pump",
-    "she had dka at diagnosis",
-    "my friend's daughter passed out from a low",
-    "a kid in his class fainted at assembly",
-    "what does dka stand for",
-    "what is dka?",
-    "do we need ketone strips for the pump?",
-    "how do you use baqsimi",
-    "is 911 the number to call in an emergency?",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no ketones, no vomiting, just a cold",
+        "she has never had a seizure, can she get a pump",
+        "what if he has a seizure at school",
+        "what do we do if he ever passes out",
+        "if the pump breaks what is the back up plan",
+        "he had a seizure 3 years ago, can he still get a pump",
+        "she had dka at diagnosis",
+        "my friend's daughter passed out from a low",
+        "a kid in his class fainted at assembly",
+        "what does dka stand for",
+        "what is dka?",
+        "do we need ketone strips for the pump?",
+        "how do you use baqsimi",
+        "is 911 the number to call in an emergency?",
+    ],
+)
 def test_context_keeps_benign_messages_benign(text):
     assert level(text) == "none"
 
@@ -95,18 +140,27 @@ def test_days_ago_or_over_now_is_for_the_clinic_not_911():
 
 def test_negation_does_not_reach_past_its_clause():
     assert level("no ketones, but she's vomiting") == "clinic"
-    assert level("no fever and she's 45") == "clinic"    # a reading is never negated
+    assert level("no fever and she's 45") == "clinic"  # a reading is never negated
 
 
 # --- normalisation -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, mgdl", [
-    ("bg ４５", 45),                       # full-width digits
-    ("bg ٤٥", 45),                         # Arabic-Indic digits
-    ("sugar 2,5 mmol", 45),                # decimal comma
-    ("bg 2.5mmols", 45), ("bg 2.5 mmol/lt", 45), ("bg 2.5mM", 45), ("bg 2.5 mml", 45),
-    ("bg 45mg/dls", 45), ("bg 45 mgdl", 45), ("bg 45mgs", 45),
-])
+
+@pytest.mark.parametrize(
+    "text, mgdl",
+    [
+        ("bg ４５", 45),  # full-width digits
+        ("bg ٤٥", 45),  # Arabic-Indic digits
+        ("sugar 2,5 mmol", 45),  # decimal comma
+        ("bg 2.5mmols", 45),
+        ("bg 2.5 mmol/lt", 45),
+        ("bg 2.5mM", 45),
+        ("bg 2.5 mml", 45),
+        ("bg 45mg/dls", 45),
+        ("bg 45 mgdl", 45),
+        ("bg 45mgs", 45),
+    ],
+)
 def test_units_and_digits_are_normalised(text, mgdl):
     a = assess(text)
     assert a.level == "clinic"
@@ -115,7 +169,7 @@ def test_units_and_digits_are_normalised(text, mgdl):
 
 def test_fold_keeps_meaning_and_drops_accents():
     assert fold("Despertó ＡＢＣ") == "desperto abc"
-    assert fold("he’s “low”") == "he's \"low\""
+    assert fold("he’s “low”") == 'he\'s "low"'
 
 
 def test_decimal_comma_leaves_lists_and_thousands_alone():
@@ -125,13 +179,17 @@ def test_decimal_comma_leaves_lists_and_thousands_alone():
 
 # --- the conversation ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("earlier, text, expected", [
-    (["his sugar is"], "30 something", "clinic"),
-    (["checked his bg"], "39", "clinic"),
-    (["she's been sick all day"], "now she won't wake up", "emergency"),
-    (["dexcom says 44"], "and now she's really confused", "emergency"),
-    (["she's 45"], "and she won't drink anything", "emergency"),
-])
+
+@pytest.mark.parametrize(
+    "earlier, text, expected",
+    [
+        (["his sugar is"], "30 something", "clinic"),
+        (["checked his bg"], "39", "clinic"),
+        (["she's been sick all day"], "now she won't wake up", "emergency"),
+        (["dexcom says 44"], "and now she's really confused", "emergency"),
+        (["she's 45"], "and she won't drink anything", "emergency"),
+    ],
+)
 def test_turns_that_complete_each_other(earlier, text, expected):
     a = assess_turns(text, earlier)
     assert a.level == expected
@@ -150,13 +208,17 @@ def test_context_raises_only_when_the_turns_together_say_more():
 
 # --- cost: linear in the length, counted in steps (timings are make bench's job) -------------
 
-@pytest.mark.parametrize("unit", [
-    "1 ",
-    "she is not waking up and sugar is 45 no ketones if what ",
-    "his sugar is low and he is confused and vomiting ketones ",
-    "sugar45",
-    "a",
-])
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "1 ",
+        "she is not waking up and sugar is 45 no ketones if what ",
+        "his sugar is low and he is confused and vomiting ketones ",
+        "sugar45",
+        "a",
+    ],
+)
 def test_work_grows_linearly_with_the_text(monkeypatch, unit):
     import bot.core.escalation.patterns as patterns
     import bot.core.escalation.readings as readings
@@ -169,6 +231,7 @@ def test_work_grows_linearly_with_the_text(monkeypatch, unit):
         def wrapper(*args, **kwargs):
             steps["n"] += 1
             return real(*args, **kwargs)
+
         monkeypatch.setattr(module, name, wrapper)
 
     counted(patterns, "match_seq")
@@ -187,18 +250,27 @@ def test_work_grows_linearly_with_the_text(monkeypatch, unit):
 
 # --- numbers written as words (dictation) --------------------------------------------------
 
-@pytest.mark.parametrize("text, mgdl", [
-    ("his sugar is forty five", 45), ("bg three hundred and ten", 310), ("she is two point eight", 50.4),
-    ("the dex says fifty-two", 52), ("shes been in the three hundreds all day", 300),
-])
+
+@pytest.mark.parametrize(
+    "text, mgdl",
+    [
+        ("his sugar is forty five", 45),
+        ("bg three hundred and ten", 310),
+        ("she is two point eight", 50.4),
+        ("the dex says fifty-two", 52),
+        ("shes been in the three hundreds all day", 300),
+    ],
+)
 def test_numbers_in_words_are_readings(text, mgdl):
     a = assess(text)
     assert a.level == "clinic"
     assert a.reading_mgdl == pytest.approx(mgdl)
 
 
-@pytest.mark.parametrize("text", ["the wrong one went in the cart", "no one told us", "she is twelve",
-                                  "we have two pumps and one broke last year"])
+@pytest.mark.parametrize(
+    "text",
+    ["the wrong one went in the cart", "no one told us", "she is twelve", "we have two pumps and one broke last year"],
+)
 def test_number_words_that_are_not_readings(text):
     assert level(text) == "none"
 

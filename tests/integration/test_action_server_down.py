@@ -1,4 +1,5 @@
 """With the action server stopped, escalation still works and topic questions get a polite reply."""
+
 import pytest
 
 from bot.core.knowledge import get_knowledge

@@ -1,4 +1,5 @@
 """Escalation over REST against the trained bot: across turns, against false alarms, on long messages."""
+
 import pytest
 
 from bot.channels.input_checks import MAX_MESSAGE_CHARS
@@ -17,13 +18,16 @@ def is_escalation(messages) -> bool:
     return any(m.get("text", "").startswith((EMERGENCY, CLINIC)) for m in messages)
 
 
-@pytest.mark.parametrize("turns, lead", [
-    (["his sugar is", "45"], CLINIC),
-    (["my daughters dexcom", "says 30 something"], CLINIC),
-    (["checked his bg", "39"], CLINIC),
-    (["she's been sick all day", "now she won't wake up"], EMERGENCY),
-    (["dexcom says 44", "and now she's really confused"], EMERGENCY),
-])
+@pytest.mark.parametrize(
+    "turns, lead",
+    [
+        (["his sugar is", "45"], CLINIC),
+        (["my daughters dexcom", "says 30 something"], CLINIC),
+        (["checked his bg", "39"], CLINIC),
+        (["she's been sick all day", "now she won't wake up"], EMERGENCY),
+        (["dexcom says 44", "and now she's really confused"], EMERGENCY),
+    ],
+)
 def test_a_turn_that_completes_an_earlier_one_escalates(stack, turns, lead):
     sender = "turns-" + "-".join(t.split()[0] for t in turns)
     for turn in turns[:-1]:
@@ -46,13 +50,16 @@ def test_a_question_after_an_escalation_gets_its_answer_not_another_alarm(stack)
     assert messages[0]["text"].startswith(K.fill(K.by_id["saline_week"].answer))
 
 
-@pytest.mark.parametrize("text", [
-    "the order ships in 5 to 7 business days",
-    "his numbers have been perfect, about 120 all week. what are the four phases",
-    "what do we do if he ever passes out? we want to be prepared before the pump",
-    "she had dka at diagnosis 2 years ago, will that stop her getting a pump",
-    "my friends son had a seizure last month, does the pump help with that",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the order ships in 5 to 7 business days",
+        "his numbers have been perfect, about 120 all week. what are the four phases",
+        "what do we do if he ever passes out? we want to be prepared before the pump",
+        "she had dka at diagnosis 2 years ago, will that stop her getting a pump",
+        "my friends son had a seizure last month, does the pump help with that",
+    ],
+)
 def test_benign_messages_get_no_alarm(stack, text):
     messages = stack.say(text, sender="benign-" + str(abs(hash(text)) % 10**8))
     assert not is_escalation(messages), messages

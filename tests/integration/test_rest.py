@@ -1,10 +1,11 @@
 """The trained bot on loopback, asked real questions over REST."""
+
 import pytest
 from sqlalchemy import select
 
+from bot.core.knowledge import get_knowledge
 from bot.db.engine import session_factory
 from bot.db.tables import Escalation, UnansweredQuestion
-from bot.core.knowledge import get_knowledge
 
 K = get_knowledge()
 

@@ -4,8 +4,8 @@ import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot import PROJECT_ROOT
-from bot.ops.build import domain_responses, topic_intents
 from bot.core.knowledge import get_knowledge
+from bot.ops.build import domain_responses, topic_intents
 
 
 def _domain_intents():
@@ -26,9 +26,9 @@ def test_every_topic_intent_is_in_domain_rules_and_nlu():
 
 
 def test_generated_responses_are_up_to_date():
-    assert domain_responses.OUTPUT.read_text() == domain_responses.render(), (
-        "domain/generated_responses.yml is stale: run `python -m bot build`"
-    )
+    assert (
+        domain_responses.OUTPUT.read_text() == domain_responses.render()
+    ), "domain/generated_responses.yml is stale: run `python -m bot build`"
 
 
 def test_emergency_reply_starts_with_911():

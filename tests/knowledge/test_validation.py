@@ -1,4 +1,5 @@
 """Every kind of knowledge/ mistake fails at load with the file, topic and field named."""
+
 import shutil
 from pathlib import Path
 
@@ -106,8 +107,9 @@ def test_unknown_placeholder(kdir):
     assert (err.topic, err.field) == ("timing", "answer")
 
 
-@pytest.mark.parametrize("field, text", [("answer", "Bring your {pump."), ("sms", "Costs } nothing"),
-                                         ("title", "Pumps {")])
+@pytest.mark.parametrize(
+    "field, text", [("answer", "Bring your {pump."), ("sms", "Costs } nothing"), ("title", "Pumps {")]
+)
 def test_a_stray_brace_names_file_topic_and_field(kdir, field, text):
     path = edit_topic(kdir, "timing", lambda t: t.update({field: text}))
     err = load_error(kdir)

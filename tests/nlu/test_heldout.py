@@ -4,6 +4,7 @@ heldout.yml was written with the training data; heldout_fresh.yml and
 heldout_third.yml were written afterwards by people who never read the training
 data (the third one also after the last change to the training data).
 """
+
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 

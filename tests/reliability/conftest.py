@@ -1,11 +1,11 @@
 """The production shape on loopback: two Rasa server replicas sharing a Postgres
 tracker store and app database and a Redis lock store, with one action server."""
+
 from types import SimpleNamespace
 
 import pytest
 
 from bot.db.engine import connect
-
 from tools.stack.servers import ActionServer, RasaServer, base_env
 
 
@@ -19,11 +19,14 @@ def replicas(tmp_path_factory, postgres_service, redis_service):
     # without handling a replica that creates the same table at the same moment
     # (DuplicateTable stops that replica's start), which is not what these tests are about.
     connect(app_url).dispose()
-    env = base_env(workdir, {
-        "TRACKER_STORE_URL": tracker_url,
-        "APP_DATABASE_URL": app_url,
-        "LOCK_STORE_URL": redis_service.url(),
-    })
+    env = base_env(
+        workdir,
+        {
+            "TRACKER_STORE_URL": tracker_url,
+            "APP_DATABASE_URL": app_url,
+            "LOCK_STORE_URL": redis_service.url(),
+        },
+    )
     actions = ActionServer(workdir, env)
     servers = []
     try:
@@ -31,8 +34,9 @@ def replicas(tmp_path_factory, postgres_service, redis_service):
             servers.append(RasaServer(workdir, env, actions.url, wait=False))
         for server in servers:
             server.wait_ready()
-        yield SimpleNamespace(servers=servers, env=env, tracker_url=tracker_url, app_url=app_url,
-                              actions=actions, workdir=workdir)
+        yield SimpleNamespace(
+            servers=servers, env=env, tracker_url=tracker_url, app_url=app_url, actions=actions, workdir=workdir
+        )
     finally:
         for server in servers:
             server.stop()

@@ -1,4 +1,5 @@
 """Reading what the stores really hold (SQLAlchemy 1.4, 2.0 style), not what a server says."""
+
 import json
 from collections import Counter
 from typing import Dict, List

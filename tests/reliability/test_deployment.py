@@ -5,6 +5,7 @@ the Redis lock store; the compose endpoints differ from endpoints.yml only in
 the action server's address; every file the compose file and the Dockerfile
 use exists; every variable the compose file reads is documented in the README.
 """
+
 import re
 
 import pytest
@@ -19,12 +20,18 @@ SERVICES = COMPOSE["services"]
 NGINX_CONF = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
 VARIABLE = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
-EXAMPLE_ENV = {"POSTGRES_PASSWORD": "pw", "CLINIC_PROGRAM_NAME": "p", "CLINIC_PHONE": "1",
-               "CLINIC_HOURS": "h", "CLINIC_AFTER_HOURS_PHONE": "2"}
+EXAMPLE_ENV = {
+    "POSTGRES_PASSWORD": "pw",
+    "CLINIC_PROGRAM_NAME": "p",
+    "CLINIC_PHONE": "1",
+    "CLINIC_HOURS": "h",
+    "CLINIC_AFTER_HOURS_PHONE": "2",
+}
 
 
 def interpolate(value: str, env: dict) -> str:
     """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error} substitution."""
+
     def substitute(match):
         name, op, arg = match.groups()
         if env.get(name):
@@ -32,6 +39,7 @@ def interpolate(value: str, env: dict) -> str:
         if op and "?" in op:
             raise KeyError(f"{name}: {arg}")
         return arg or ""
+
     return VARIABLE.sub(substitute, str(value))
 
 
@@ -40,8 +48,11 @@ def env_of(service: str, env: dict = EXAMPLE_ENV) -> dict:
 
 
 def replicas():
-    return sorted(name for name, s in SERVICES.items() if s.get("command", [None, None])[:2] == ["rasa", "run"]
-                  and "actions" not in s["command"])
+    return sorted(
+        name
+        for name, s in SERVICES.items()
+        if s.get("command", [None, None])[:2] == ["rasa", "run"] and "actions" not in s["command"]
+    )
 
 
 def option(command: list, flag: str) -> str:
@@ -62,7 +73,11 @@ def test_replicas_share_postgres_and_redis(replica):
     service, env = SERVICES[replica], env_of(replica)
     tracker, app = make_url(env["TRACKER_STORE_URL"]), make_url(env["APP_DATABASE_URL"])
     postgres = env_of("postgres")
-    assert (tracker.get_backend_name(), tracker.host, tracker.username) == ("postgresql", "postgres", postgres["POSTGRES_USER"])
+    assert (tracker.get_backend_name(), tracker.host, tracker.username) == (
+        "postgresql",
+        "postgres",
+        postgres["POSTGRES_USER"],
+    )
     assert tracker.database == postgres["POSTGRES_DB"]
     assert tracker.password == postgres["POSTGRES_PASSWORD"] == app.password == "pw"
     assert (app.host, app.database) == ("postgres", "pump_app")
@@ -87,7 +102,9 @@ def test_every_required_setting_must_be_given():
         with pytest.raises(KeyError, match=name):
             env_of("rasa-1", {k: v for k, v in EXAMPLE_ENV.items() if k != name})
     for service in ("rasa-1", "actions", "web"):
-        assert {"CLINIC_PROGRAM_NAME", "CLINIC_PHONE", "CLINIC_HOURS", "CLINIC_AFTER_HOURS_PHONE"} <= set(env_of(service))
+        assert {"CLINIC_PROGRAM_NAME", "CLINIC_PHONE", "CLINIC_HOURS", "CLINIC_AFTER_HOURS_PHONE"} <= set(
+            env_of(service)
+        )
 
 
 def test_compose_endpoints_are_endpoints_yml_with_the_action_server_in_compose():
@@ -130,8 +147,10 @@ def test_files_the_compose_file_and_dockerfile_use_exist():
             source = volume.split(":")[0]
             if source.startswith("."):
                 assert (PROJECT_ROOT / source).is_file(), source
-    assert DOCKERFILE.splitlines()[[l.startswith("FROM") for l in DOCKERFILE.splitlines()].index(True)] == \
-        "FROM python:3.10-slim"
+    assert (
+        DOCKERFILE.splitlines()[[line.startswith("FROM") for line in DOCKERFILE.splitlines()].index(True)]
+        == "FROM python:3.10-slim"
+    )
     assert "RUN make train" in DOCKERFILE
     for line in DOCKERFILE.splitlines():
         if line.startswith("COPY "):

@@ -1,4 +1,5 @@
 """bot.rasa.lock_store: the lock store chosen by LOCK_STORE_URL, and its Redis locks under contention."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -56,8 +57,10 @@ def test_tickets_stay_unique_when_replicas_queue_at_once(redis_service):
     with ThreadPoolExecutor(max_workers=4) as pool:
         tickets = [t for batch in pool.map(take, stores) for t in batch]
     lock = stores[0].get_lock("busy-conversation")
-    print(f"\n[lock] {len(tickets)} tickets taken at once from 4 clients: {len(set(tickets))} distinct, "
-          f"{len(lock.tickets)} queued")
+    print(
+        f"\n[lock] {len(tickets)} tickets taken at once from 4 clients: {len(set(tickets))} distinct, "
+        f"{len(lock.tickets)} queued"
+    )
     assert sorted(tickets) == list(range(200))
     assert len(lock.tickets) == 200
 

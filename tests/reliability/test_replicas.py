@@ -6,6 +6,7 @@ user messages in the order sent, each answered with exactly the replies the
 client received, nothing stored twice; and one audit row per escalated or
 unanswered message in the app database.
 """
+
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,7 +15,13 @@ from typing import List
 import requests
 
 from tests.reliability.stored import (
-    ESCALATIONS, UNANSWERED, audit_counts, duplicated, engine, tracker_events, turns,
+    ESCALATIONS,
+    UNANSWERED,
+    audit_counts,
+    duplicated,
+    engine,
+    tracker_events,
+    turns,
 )
 
 CONVERSATIONS = 50
@@ -48,8 +55,13 @@ SCRIPT = [
 assert len(SCRIPT) == MESSAGES
 
 # Signs in a server log that a message was not handled cleanly, or was kept out of the shared store.
-BAD_LOG_SIGNS = ("Traceback", "Falling back to use the 'InMemoryTrackerStore'", "LockError",
-                 "Could not acquire lock", "Exception occurred while handling uri")
+BAD_LOG_SIGNS = (
+    "Traceback",
+    "Falling back to use the 'InMemoryTrackerStore'",
+    "LockError",
+    "Could not acquire lock",
+    "Exception occurred while handling uri",
+)
 
 
 def script_for(conversation: int) -> List[str]:
@@ -74,7 +86,9 @@ def run_conversation(servers, conversation: int) -> dict:
                 )
                 latencies.append(time.monotonic() - started)
                 if response.status_code != 200:
-                    errors.append(f"{sender} #{seq} on :{server.port}: HTTP {response.status_code} {response.text[:200]}")
+                    errors.append(
+                        f"{sender} #{seq} on :{server.port}: HTTP {response.status_code} {response.text[:200]}"
+                    )
                     replies.append([])
                     continue
                 messages = response.json()
@@ -98,11 +112,13 @@ def test_conversations_alternating_between_two_replicas_lose_and_duplicate_nothi
     errors = [e for r in results for e in r["errors"]]
     latencies = sorted(t for r in results for t in r["latencies"])
     sent = sum(len(r["texts"]) for r in results)
-    print(f"\n[replicas] {CONVERSATIONS} conversations x {MESSAGES} messages on 2 replicas "
-          f"({CLIENTS} at a time): {sent} messages sent in {elapsed:.1f} s "
-          f"({sent / elapsed:.1f}/s; latency median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
-          f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms); "
-          f"errors: {len(errors)}")
+    print(
+        f"\n[replicas] {CONVERSATIONS} conversations x {MESSAGES} messages on 2 replicas "
+        f"({CLIENTS} at a time): {sent} messages sent in {elapsed:.1f} s "
+        f"({sent / elapsed:.1f}/s; latency median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
+        f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms); "
+        f"errors: {len(errors)}"
+    )
     assert not errors, "\n".join(errors[:20])
 
     # The tracker store itself, not a server's view of it.
@@ -122,7 +138,7 @@ def test_conversations_alternating_between_two_replicas_lose_and_duplicate_nothi
             problems.append(f"{sender}: user events by sequence number {seqs}")
         if [t["user"]["text"] for t in conversation] != result["texts"]:
             problems.append(f"{sender}: user texts out of order or changed")
-        for seq, (turn, replied) in enumerate(zip(conversation, result["replies"])):
+        for seq, (turn, replied) in enumerate(zip(conversation, result["replies"], strict=False)):
             if not turn["bot"]:
                 problems.append(f"{sender} #{seq}: no bot event stored after {turn['user']['text']!r}")
             elif turn["bot"] != replied:
@@ -138,30 +154,38 @@ def test_conversations_alternating_between_two_replicas_lose_and_duplicate_nothi
     escalations, unanswered = audit_counts(app_db, ESCALATIONS), audit_counts(app_db, UNANSWERED)
     for sender in expected_escalations:
         if escalations[sender] != expected_escalations[sender]:
-            problems.append(f"{sender}: {escalations[sender]} escalation rows for {expected_escalations[sender]} escalations")
+            problems.append(
+                f"{sender}: {escalations[sender]} escalation rows for {expected_escalations[sender]} escalations"
+            )
         if unanswered[sender] != expected_unanswered[sender]:
-            problems.append(f"{sender}: {unanswered[sender]} unanswered rows for {expected_unanswered[sender]} questions")
+            problems.append(
+                f"{sender}: {unanswered[sender]} unanswered rows for {expected_unanswered[sender]} questions"
+            )
 
     # Both replicas read the same conversation back from the shared store.
     for result in results[:10]:
         for server in servers:
             tracker = requests.get(f"{server.url}/conversations/{result['sender']}/tracker", timeout=30).json()
             if len(tracker["events"]) != len(stored[result["sender"]]):
-                problems.append(f"{result['sender']}: replica :{server.port} sees {len(tracker['events'])} events, "
-                                f"the store holds {len(stored[result['sender']])}")
+                problems.append(
+                    f"{result['sender']}: replica :{server.port} sees {len(tracker['events'])} events, "
+                    f"the store holds {len(stored[result['sender']])}"
+                )
 
     log_problems = []
-    for server, size in zip(servers, log_sizes):
+    for server, size in zip(servers, log_sizes, strict=False):
         with open(server.log.name, errors="replace") as log:
             log.seek(size)
             for line in log:
                 if any(sign in line for sign in BAD_LOG_SIGNS):
                     log_problems.append(f":{server.port}: {line.strip()[:300]}")
 
-    print(f"[replicas] tracker store: {events_checked} events checked, {user_events} user events "
-          f"(expected {sent}), {bot_events} bot events; app database: {sum(escalations.values())} escalation and "
-          f"{sum(unanswered.values())} unanswered rows (expected {sum(expected_escalations.values())} and "
-          f"{sum(expected_unanswered.values())}); problems: {len(problems)}; bad server log lines: {len(log_problems)}")
+    print(
+        f"[replicas] tracker store: {events_checked} events checked, {user_events} user events "
+        f"(expected {sent}), {bot_events} bot events; app database: {sum(escalations.values())} escalation and "
+        f"{sum(unanswered.values())} unanswered rows (expected {sum(expected_escalations.values())} and "
+        f"{sum(expected_unanswered.values())}); problems: {len(problems)}; bad server log lines: {len(log_problems)}"
+    )
     assert not problems, "\n".join(problems[:20])
     assert user_events == sent
     assert not log_problems, "\n".join(log_problems[:20])
@@ -172,8 +196,11 @@ PAIR_ROUNDS = 4
 
 
 def send(server, sender: str, text: str, seq: int) -> List[str]:
-    response = requests.post(f"{server.url}/webhooks/rest/webhook",
-                             json={"sender": sender, "message": text, "metadata": {"seq": seq}}, timeout=60)
+    response = requests.post(
+        f"{server.url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text, "metadata": {"seq": seq}},
+        timeout=60,
+    )
     response.raise_for_status()
     return [m.get("text") for m in response.json()]
 
@@ -189,8 +216,9 @@ def test_messages_sent_to_both_replicas_at_once_are_taken_one_at_a_time(replicas
         with ThreadPoolExecutor(max_workers=2) as pair:
             for r in range(PAIR_ROUNDS):
                 seqs = (2 * r, 2 * r + 1)
-                futures = {seq: pair.submit(send, servers[seq % 2], sender, SCRIPT[(c + seq) % MESSAGES], seq)
-                           for seq in seqs}
+                futures = {
+                    seq: pair.submit(send, servers[seq % 2], sender, SCRIPT[(c + seq) % MESSAGES], seq) for seq in seqs
+                }
                 for seq, future in futures.items():
                     try:
                         replies[seq] = future.result()
@@ -204,8 +232,10 @@ def test_messages_sent_to_both_replicas_at_once_are_taken_one_at_a_time(replicas
     elapsed = time.monotonic() - started
     errors = [e for r in results for e in r["errors"]]
     sent = PAIR_CONVERSATIONS * PAIR_ROUNDS * 2
-    print(f"\n[replicas] {PAIR_CONVERSATIONS} conversations x {PAIR_ROUNDS} pairs of simultaneous messages "
-          f"(one to each replica): {sent} messages sent in {elapsed:.1f} s; errors: {len(errors)}")
+    print(
+        f"\n[replicas] {PAIR_CONVERSATIONS} conversations x {PAIR_ROUNDS} pairs of simultaneous messages "
+        f"(one to each replica): {sent} messages sent in {elapsed:.1f} s; errors: {len(errors)}"
+    )
     assert not errors, "\n".join(errors[:20])
 
     stored = tracker_events(engine(replicas.tracker_url), [r["sender"] for r in results])
@@ -216,14 +246,20 @@ def test_messages_sent_to_both_replicas_at_once_are_taken_one_at_a_time(replicas
         conversation = turns(events)
         seqs = [(t["user"].get("metadata") or {}).get("seq") for t in conversation]
         # Within a pair either may go first; pairs stay in order; every message exactly once.
-        if [sorted(seqs[i:i + 2]) for i in range(0, len(seqs), 2)] != [[2 * r, 2 * r + 1] for r in range(PAIR_ROUNDS)]:
+        if [sorted(seqs[i : i + 2]) for i in range(0, len(seqs), 2)] != [
+            [2 * r, 2 * r + 1] for r in range(PAIR_ROUNDS)
+        ]:
             problems.append(f"{sender}: user events by sequence number {seqs}")
             continue
-        for turn, seq in zip(conversation, seqs):
+        for turn, seq in zip(conversation, seqs, strict=False):
             if not turn["bot"] or turn["bot"] != result["replies"][seq]:
-                problems.append(f"{sender} #{seq}: stored bot events {turn['bot']} != replies sent {result['replies'][seq]}")
+                problems.append(
+                    f"{sender} #{seq}: stored bot events {turn['bot']} != replies sent {result['replies'][seq]}"
+                )
         if duplicated(events):
             problems.append(f"{sender}: events stored twice")
-    print(f"[replicas] tracker store: {checked} events checked, "
-          f"{sum(len(turns(e)) for e in stored.values())} user events (expected {sent}); problems: {len(problems)}")
+    print(
+        f"[replicas] tracker store: {checked} events checked, "
+        f"{sum(len(turns(e)) for e in stored.values())} user events (expected {sent}); problems: {len(problems)}"
+    )
     assert not problems, "\n".join(problems[:20])

@@ -6,6 +6,7 @@ the restarted replica then answers the next message in the same session: had
 it lost the history, Rasa would open a new session (action_session_start) and
 forget the slot set earlier.
 """
+
 import signal
 
 import requests
@@ -59,8 +60,10 @@ def test_a_replica_restarted_mid_conversation_continues_it(replicas):
     assert [t["user"]["text"] for t in conversation] == BEFORE + [DURING, AFTER]
     assert all(t["bot"] for t in conversation)
     assert len(stored) == len(final["events"])
-    print(f"\n[restart] replica :{first.port} killed after {len(BEFORE)} messages "
-          f"({stored_before} events), 1 message answered by :{other.port} meanwhile, restarted; "
-          f"after the restart it had all {stored_before} earlier events, the same session and slot, "
-          f"and answered the next message; {len(stored)} events in the tracker store, "
-          f"{len(conversation)} user messages, all answered")
+    print(
+        f"\n[restart] replica :{first.port} killed after {len(BEFORE)} messages "
+        f"({stored_before} events), 1 message answered by :{other.port} meanwhile, restarted; "
+        f"after the restart it had all {stored_before} earlier events, the same session and slot, "
+        f"and answered the next message; {len(stored)} events in the tracker store, "
+        f"{len(conversation)} user messages, all answered"
+    )

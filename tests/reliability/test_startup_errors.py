@@ -5,6 +5,7 @@ SQLTrackerStore only logs that it could not create its tables and then keeps
 conversations in memory (FailSafeTrackerStore), and with SANIC_WORKERS > 1 and
 a custom lock store it would give every worker its own in-memory locks.
 """
+
 import subprocess
 import sys
 import time
@@ -56,15 +57,21 @@ def bot_serve(workdir: Path, env_extra: Dict[str, str]) -> Tuple[int, str]:
         f"sys.exit(s.serve(rasa_port={rasa_port}))"
     )
     try:
-        result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=base_env(workdir, env_extra),
-                                capture_output=True, text=True, timeout=START_LIMIT)
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=PROJECT_ROOT,
+            env=base_env(workdir, env_extra),
+            capture_output=True,
+            text=True,
+            timeout=START_LIMIT,
+        )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"`python -m bot serve` was still running after {START_LIMIT} s with {env_extra}: {exc.stdout}")
     return result.returncode, result.stdout + result.stderr
 
 
 def report(case: str, code: int, output: str, needle: str) -> None:
-    line = next((l.strip() for l in output.splitlines() if needle in l), "(no line names it)")
+    line = next((x.strip() for x in output.splitlines() if needle in x), "(no line names it)")
     print(f"\n[start] {case}: exit code {code}; {line[:240]}")
 
 

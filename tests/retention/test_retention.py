@@ -5,6 +5,7 @@ ConfiguredSQLTrackerStore) from trackers with chosen timestamps; the app
 database through its models. Days are relative to the real clock, so the same
 data serves the in-process and the command-line tests (30 days, margins of days).
 """
+
 import asyncio
 import os
 import subprocess
@@ -22,10 +23,8 @@ from sqlalchemy import create_engine, text
 
 from bot import PROJECT_ROOT
 from bot.db.engine import session_factory
-from bot.db.tables import Escalation, UnansweredQuestion
-from bot.db.tables import SmsNumber, SmsSeenMessage
-from bot.ops.retention import (DEFAULT_DAYS, TRACKER_DEFAULT_URL, RetentionError, apply_retention,
-                           configured_days)
+from bot.db.tables import Escalation, SmsNumber, SmsSeenMessage, UnansweredQuestion
+from bot.ops.retention import DEFAULT_DAYS, TRACKER_DEFAULT_URL, RetentionError, apply_retention, configured_days
 
 DAY = 86400
 DAYS = 30
@@ -58,16 +57,19 @@ def days_ago(now: float, days: float) -> float:
 
 # sender -> sessions, as (start in days ago, [later user turns in days ago])
 CONVERSATIONS = {
-    "old-web": [(40, [])],                              # idle: deleted whole (6)
-    "old-two-sessions": [(100, []), (50, [])],          # idle: deleted whole (12)
-    "recent": [(1, [])],                                # kept
+    "old-web": [(40, [])],  # idle: deleted whole (6)
+    "old-two-sessions": [(100, []), (50, [])],  # idle: deleted whole (12)
+    "recent": [(1, [])],  # kept
     f"sms-{ACTIVE_SMS}": [(60, []), (45, []), (2, [])],  # earlier 2 sessions go (12), the last stays
-    "straddling": [(90, []), (31, [29])],               # session 1 goes (6); session 2 kept whole (7)
-    "one-long-session": [(40, [10])],                   # ongoing, one session: nothing goes
-    f"sms-{IDLE_SMS}": [(35, [])],                      # idle: deleted whole (6)
+    "straddling": [(90, []), (31, [29])],  # session 1 goes (6); session 2 kept whole (7)
+    "one-long-session": [(40, [10])],  # ongoing, one session: nothing goes
+    f"sms-{IDLE_SMS}": [(35, [])],  # idle: deleted whole (6)
 }
 EXPECTED_KEPT_EVENTS = {
-    "recent": 6, f"sms-{ACTIVE_SMS}": 6, "straddling": 7, "one-long-session": 7,
+    "recent": 6,
+    f"sms-{ACTIVE_SMS}": 6,
+    "straddling": 7,
+    "one-long-session": 7,
 }
 
 
@@ -105,8 +107,11 @@ def databases(request, tmp_path, monkeypatch):
         for days in (400, 31, 29, 1):
             db.add(Escalation(created_at=at(days), channel="rest", conversation_id="x", level="clinic", reason="r"))
         for days in (45, 5):
-            db.add(UnansweredQuestion(created_at=at(days), channel="sms", conversation_id="y",
-                                      intent="nlu_fallback", text="?"))
+            db.add(
+                UnansweredQuestion(
+                    created_at=at(days), channel="sms", conversation_id="y", intent="nlu_fallback", text="?"
+                )
+            )
         for days in (90, 31, 6, 0.01):
             db.add(SmsSeenMessage(message_sid=f"SM{days}", received_at=at(days)))
         db.add(SmsNumber(number_hash=OPTED_OUT_OLD, opted_out=True, changed_at=at(900)))
@@ -131,16 +136,23 @@ def events_per_sender(tracker_url):
 
 
 def app_rows(app_url):
-    counts = {t: query(app_url, f"SELECT COUNT(*) FROM {t}")[0][0]
-              for t in ("escalations", "unanswered_questions", "sms_seen_messages", "sms_numbers")}
+    counts = {
+        t: query(app_url, f"SELECT COUNT(*) FROM {t}")[0][0]
+        for t in ("escalations", "unanswered_questions", "sms_seen_messages", "sms_numbers")
+    }
     counts["numbers"] = {h: bool(o) for h, o in query(app_url, "SELECT number_hash, opted_out FROM sms_numbers")}
     return counts
 
 
 def run(databases, dry_run=False, days=DAYS):
     now, tracker_url, app_url = databases
-    return apply_retention(days, dry_run=dry_run, tracker_store_url=tracker_url, app_database_url=app_url,
-                           now=datetime.fromtimestamp(now, timezone.utc))
+    return apply_retention(
+        days,
+        dry_run=dry_run,
+        tracker_store_url=tracker_url,
+        app_database_url=app_url,
+        now=datetime.fromtimestamp(now, timezone.utc),
+    )
 
 
 def test_the_fixture_holds_what_the_tests_assume(databases):
@@ -150,7 +162,11 @@ def test_the_fixture_holds_what_the_tests_assume(databases):
     assert per_sender["straddling"] == 13 and per_sender["one-long-session"] == 7
     rows = app_rows(app_url)
     assert (rows["escalations"], rows["unanswered_questions"], rows["sms_seen_messages"], rows["sms_numbers"]) == (
-        4, 2, 4, 5)
+        4,
+        2,
+        4,
+        5,
+    )
 
 
 def test_deletes_exactly_what_is_older_than_the_cutoff(databases):
@@ -159,7 +175,11 @@ def test_deletes_exactly_what_is_older_than_the_cutoff(databases):
     assert (result.conversations_deleted, result.conversation_events_deleted) == (3, 6 + 12 + 6)
     assert (result.conversations_trimmed, result.session_events_deleted) == (2, 12 + 6)
     assert (result.escalations, result.unanswered_questions, result.sms_seen_messages, result.sms_numbers) == (
-        2, 1, 2, 1)
+        2,
+        1,
+        2,
+        1,
+    )
     assert result.opted_out_kept == 2
 
     assert events_per_sender(tracker_url) == Counter(EXPECTED_KEPT_EVENTS)
@@ -171,8 +191,14 @@ def test_deletes_exactly_what_is_older_than_the_cutoff(databases):
 
     # A second run finds nothing more.
     again = run(databases)
-    assert (again.conversation_events_deleted, again.session_events_deleted, again.escalations,
-            again.unanswered_questions, again.sms_seen_messages, again.sms_numbers) == (0, 0, 0, 0, 0, 0)
+    assert (
+        again.conversation_events_deleted,
+        again.session_events_deleted,
+        again.escalations,
+        again.unanswered_questions,
+        again.sms_seen_messages,
+        again.sms_numbers,
+    ) == (0, 0, 0, 0, 0, 0)
 
 
 def test_dry_run_counts_the_same_and_deletes_nothing(databases):
@@ -182,9 +208,17 @@ def test_dry_run_counts_the_same_and_deletes_nothing(databases):
     assert events_per_sender(tracker_url) == events_before and app_rows(app_url) == rows_before
     assert "dry run: nothing deleted" in dry.report() and "would delete 3 conversations" in dry.report()
     real = run(databases)
-    for field in ("conversations_deleted", "conversation_events_deleted", "conversations_trimmed",
-                  "session_events_deleted", "escalations", "unanswered_questions", "sms_seen_messages",
-                  "sms_numbers", "opted_out_kept"):
+    for field in (
+        "conversations_deleted",
+        "conversation_events_deleted",
+        "conversations_trimmed",
+        "session_events_deleted",
+        "escalations",
+        "unanswered_questions",
+        "sms_seen_messages",
+        "sms_numbers",
+        "opted_out_kept",
+    ):
         assert getattr(dry, field) == getattr(real, field), field
 
 
@@ -237,8 +271,9 @@ def test_same_default_tracker_store_as_rasa_uses():
 
 def test_a_missing_tracker_store_is_reported_not_created(tmp_path):
     missing = tmp_path / "nowhere" / "tracker.db"
-    result = apply_retention(DAYS, tracker_store_url=f"sqlite:///{missing}",
-                             app_database_url=f"sqlite:///{tmp_path / 'app.db'}")
+    result = apply_retention(
+        DAYS, tracker_store_url=f"sqlite:///{missing}", app_database_url=f"sqlite:///{tmp_path / 'app.db'}"
+    )
     assert not result.tracker_found and not missing.exists()
     assert "no conversation store there yet" in result.report()
 
@@ -248,8 +283,14 @@ def cli(tracker_url, app_url, *args, days_env=None):
     env.pop("RETENTION_DAYS", None)
     if days_env is not None:
         env["RETENTION_DAYS"] = days_env
-    return subprocess.run([sys.executable, "-m", "bot", "retention", *args], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "retention", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.timeout(300)
@@ -271,9 +312,14 @@ def test_the_command(databases):
 
     done = cli(tracker_url, app_url, "--days", str(DAYS))
     assert done.returncode == 0, done.stderr
-    for line in ("deleted 3 conversations with no activity since then (24 events)",
-                 "deleted 18 events of earlier sessions in 2 ongoing conversations",
-                 "deleted 2 escalations", "deleted 1 unanswered questions", "deleted 2 SMS message ids",
-                 "deleted 1 SMS numbers that had not opted out", "kept 2 opted-out SMS numbers"):
+    for line in (
+        "deleted 3 conversations with no activity since then (24 events)",
+        "deleted 18 events of earlier sessions in 2 ongoing conversations",
+        "deleted 2 escalations",
+        "deleted 1 unanswered questions",
+        "deleted 2 SMS message ids",
+        "deleted 1 SMS numbers that had not opted out",
+        "kept 2 opted-out SMS numbers",
+    ):
         assert line in done.stdout, done.stdout
     assert events_per_sender(tracker_url) == Counter(EXPECTED_KEPT_EVENTS)

@@ -4,6 +4,7 @@ It records every POST and answers the statuses queued in `script` (e.g. [500]
 for one failure), then 201 like Twilio. `delay` holds each answer back, to
 provoke client timeouts.
 """
+
 import json
 import threading
 import time
@@ -30,8 +31,15 @@ class ProviderStandIn:
                 if delay:
                     time.sleep(delay)
                 with stand_in.lock:
-                    stand_in.posts.append({"path": self.path, "auth": self.headers.get("Authorization"),
-                                           "form": form, "status": status, "at": time.time()})
+                    stand_in.posts.append(
+                        {
+                            "path": self.path,
+                            "auth": self.headers.get("Authorization"),
+                            "form": form,
+                            "status": status,
+                            "at": time.time(),
+                        }
+                    )
                 if status == 201:
                     body = {"sid": f"SM{len(stand_in.posts):032d}", "status": "queued"}
                 else:
@@ -66,8 +74,11 @@ class ProviderStandIn:
     def delivered(self, number: Optional[str] = None) -> List[str]:
         """Bodies the stand-in accepted (201), in order."""
         with self.lock:
-            return [p["form"].get("Body") for p in self.posts
-                    if p["status"] == 201 and (number is None or p["form"].get("To") == number)]
+            return [
+                p["form"].get("Body")
+                for p in self.posts
+                if p["status"] == 201 and (number is None or p["form"].get("To") == number)
+            ]
 
     def wait_delivered(self, number: str, count: int = 1, timeout: float = 60) -> List[str]:
         deadline = time.time() + timeout
@@ -76,4 +87,6 @@ class ProviderStandIn:
             if len(bodies) >= count:
                 return bodies
             time.sleep(0.1)
-        raise AssertionError(f"{count} message(s) to {number} not delivered in {timeout} s; got {self.delivered(number)}")
+        raise AssertionError(
+            f"{count} message(s) to {number} not delivered in {timeout} s; got {self.delivered(number)}"
+        )

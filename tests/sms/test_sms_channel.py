@@ -3,6 +3,7 @@ app database and the real HTTP provider stand-in. Fast, so the keyword,
 opt-out, option and retry logic is checked in detail here; test_sms_stack.py
 checks the same paths end to end with the trained bot.
 """
+
 import asyncio
 import itertools
 import logging
@@ -28,11 +29,18 @@ SIDS = itertools.count(1)
 def channel(provider, tmp_path):
     provider.script.clear()
     provider.delay = 0.0
-    config = SmsConfig(account_sid="ACtest", auth_token=TOKEN, from_number=OUR_NUMBER,
-                       webhook_url=WEBHOOK_URL, api_base_url=provider.url, hash_salt="salt")
+    config = SmsConfig(
+        account_sid="ACtest",
+        auth_token=TOKEN,
+        from_number=OUR_NUMBER,
+        webhook_url=WEBHOOK_URL,
+        api_base_url=provider.url,
+        hash_salt="salt",
+    )
     executor = ThreadPoolExecutor(4)
-    sender = MessagesApi(provider.url, "ACtest", TOKEN, OUR_NUMBER, executor=executor,
-                         attempts=3, timeout=2, backoff=0.01)
+    sender = MessagesApi(
+        provider.url, "ACtest", TOKEN, OUR_NUMBER, executor=executor, attempts=3, timeout=2, backoff=0.01
+    )
     yield SmsInput(config, store=SmsStore(f"sqlite:///{tmp_path / 'app.db'}"), executor=executor, sender=sender)
     executor.shutdown()
 
@@ -51,15 +59,30 @@ class FakeRasa:
     @staticmethod
     def replies(text):
         if text == "long":
-            return [{"text": "A long web answer. " * 40, "sms_text": "Short SMS form.",
-                     "buttons": [{"title": "Sick days", "payload": "/ask_sick_days"},
-                                 {"title": "Travel", "payload": "/ask_travel"}]}]
+            return [
+                {
+                    "text": "A long web answer. " * 40,
+                    "sms_text": "Short SMS form.",
+                    "buttons": [
+                        {"title": "Sick days", "payload": "/ask_sick_days"},
+                        {"title": "Travel", "payload": "/ask_travel"},
+                    ],
+                }
+            ]
         return [{"text": f"echo: {text}"}]
 
 
 def form(phone, body, sid=None):
-    return {"ToCountry": "US", "FromCity": "", "From": phone, "To": OUR_NUMBER, "Body": body,
-            "MessageSid": sid or f"SM{next(SIDS):032d}", "NumMedia": "0", "AccountSid": "ACtest"}
+    return {
+        "ToCountry": "US",
+        "FromCity": "",
+        "From": phone,
+        "To": OUR_NUMBER,
+        "Body": body,
+        "MessageSid": sid or f"SM{next(SIDS):032d}",
+        "NumMedia": "0",
+        "AccountSid": "ACtest",
+    }
 
 
 def signed(params, token=TOKEN, url=WEBHOOK_URL):
@@ -68,6 +91,7 @@ def signed(params, token=TOKEN, url=WEBHOOK_URL):
 
 def deliver(channel, rasa, *calls):
     """Post each (params, signature) to the channel, then wait for the background work."""
+
     async def go():
         statuses = []
         for params, signature in calls:
@@ -75,6 +99,7 @@ def deliver(channel, rasa, *calls):
             statuses.append(status)
         await channel.idle()
         return statuses
+
     return asyncio.run(go())
 
 
@@ -99,8 +124,14 @@ def test_unsigned_forged_or_tampered_calls_get_403_and_do_nothing(channel, provi
     rasa = FakeRasa()
     params = form("+15550100002", "hello")
     tampered = {**params, "Body": "something else"}
-    statuses = deliver(channel, rasa, (params, None), (params, signed(params, token="wrong")),
-                       (params, signed(params, url="https://evil.test/hook")), (tampered, signed(params)))
+    statuses = deliver(
+        channel,
+        rasa,
+        (params, None),
+        (params, signed(params, token="wrong")),
+        (params, signed(params, url="https://evil.test/hook")),
+        (tampered, signed(params)),
+    )
     assert statuses == [403, 403, 403, 403]
     assert rasa.messages == [] and provider.posts_to("+15550100002") == []
 
@@ -154,7 +185,10 @@ def test_sms_form_and_numbered_options_then_a_number_picks_the_payload(channel, 
     text(channel, rasa, phone, "long")
     [body] = provider.delivered(phone)
     intro = channel.texts.options_intro
-    assert body == f"Short SMS form.\n\n{intro}\n{channel.texts.option(1, 'Sick days')}\n{channel.texts.option(2, 'Travel')}"
+    assert (
+        body
+        == f"Short SMS form.\n\n{intro}\n{channel.texts.option(1, 'Sick days')}\n{channel.texts.option(2, 'Travel')}"
+    )
     text(channel, rasa, phone, "2")
     assert rasa.messages[-1].text == "/ask_travel"
     text(channel, rasa, phone, "1")  # the last reply offered nothing: "1" is just text

@@ -2,6 +2,7 @@
 channel, signed Twilio-format posts to /webhooks/sms/webhook, and a real HTTP
 stand-in for the provider's Messages API. One stack for the whole module.
 """
+
 import hashlib
 import hmac
 import itertools
@@ -13,9 +14,9 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
-from bot.core.answers import topic_reply
 from bot.channels.sms.format import numbered_options
 from bot.channels.sms.texts import load_sms_texts
+from bot.core.answers import topic_reply
 from bot.core.knowledge import get_knowledge
 from tools.stack.servers import rasa_stack
 
@@ -30,10 +31,17 @@ PHONES_USED = set()
 
 @pytest.fixture(scope="module")
 def sms_stack(tmp_path_factory, provider):
-    env = {"SMS_ACCOUNT_SID": ACCOUNT, "SMS_AUTH_TOKEN": TOKEN, "SMS_FROM_NUMBER": OUR_NUMBER,
-           "SMS_API_BASE_URL": provider.url, "SMS_WEBHOOK_URL": WEBHOOK_URL, "SMS_HASH_SALT": SALT}
-    with rasa_stack(tmp_path_factory.mktemp("sms_stack"), credentials={"bot.channels.sms.SmsInput": None},
-                    env_extra=env) as server:
+    env = {
+        "SMS_ACCOUNT_SID": ACCOUNT,
+        "SMS_AUTH_TOKEN": TOKEN,
+        "SMS_FROM_NUMBER": OUR_NUMBER,
+        "SMS_API_BASE_URL": provider.url,
+        "SMS_WEBHOOK_URL": WEBHOOK_URL,
+        "SMS_HASH_SALT": SALT,
+    }
+    with rasa_stack(
+        tmp_path_factory.mktemp("sms_stack"), credentials={"bot.channels.sms.SmsInput": None}, env_extra=env
+    ) as server:
         yield server
 
 
@@ -52,9 +60,21 @@ def sender_of(phone):
 
 def sms_form(phone, body, sid=None):
     PHONES_USED.add(phone)
-    return {"ToCountry": "US", "ToState": "", "FromCity": "", "FromState": "", "SmsStatus": "received",
-            "From": phone, "To": OUR_NUMBER, "Body": body, "NumMedia": "0", "NumSegments": "1",
-            "MessageSid": sid or f"SM{next(SIDS):032d}", "AccountSid": ACCOUNT, "ApiVersion": "2010-04-01"}
+    return {
+        "ToCountry": "US",
+        "ToState": "",
+        "FromCity": "",
+        "FromState": "",
+        "SmsStatus": "received",
+        "From": phone,
+        "To": OUR_NUMBER,
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "MessageSid": sid or f"SM{next(SIDS):032d}",
+        "AccountSid": ACCOUNT,
+        "ApiVersion": "2010-04-01",
+    }
 
 
 def post(server, params, signature):
@@ -81,8 +101,9 @@ def wait_turn(server, phone, user_text, timeout=90):
     while time.time() < deadline:
         events = tracker_events(server, phone)
         users = [i for i, e in enumerate(events) if e.get("event") == "user" and e.get("text") == user_text]
-        if users and any(e.get("event") == "action" and e.get("name") == "action_listen"
-                         for e in events[users[-1] + 1:]):
+        if users and any(
+            e.get("event") == "action" and e.get("name") == "action_listen" for e in events[users[-1] + 1 :]
+        ):
             return events
         time.sleep(0.25)
     raise AssertionError(f"Rasa did not finish the turn for {user_text!r} in {timeout} s")
@@ -92,8 +113,9 @@ def escalations(server, phone, timeout=15):
     deadline = time.time() + timeout
     while True:
         with sqlite3.connect(server.workdir / "app.db") as db:
-            rows = db.execute("SELECT channel, level FROM escalations WHERE conversation_id = ?",
-                              (sender_of(phone),)).fetchall()
+            rows = db.execute(
+                "SELECT channel, level FROM escalations WHERE conversation_id = ?", (sender_of(phone),)
+            ).fetchall()
         if rows or time.time() > deadline:
             return rows
         time.sleep(0.25)

@@ -1,4 +1,5 @@
 """Fast tests of the SMS channel's pure parts: signatures, hashing, keywords, options, splitting, texts, config."""
+
 import base64
 import hashlib
 import hmac
@@ -11,7 +12,12 @@ from bot import KNOWLEDGE_DIR
 from bot.channels.sms.channel import SmsConfig, SmsConfigError, SmsInput
 from bot.channels.sms.format import Keyword, numbered_options, parse_choice, parse_keyword, split_sms
 from bot.channels.sms.security import (
-    compute_signature, hash_key, hash_number, parse_form, sender_id, signature_is_valid,
+    compute_signature,
+    hash_key,
+    hash_number,
+    parse_form,
+    sender_id,
+    signature_is_valid,
 )
 from bot.channels.sms.texts import SmsTexts, load_sms_texts
 from bot.core.knowledge import KnowledgeError, get_knowledge
@@ -37,6 +43,7 @@ def reference_signature(token, url, params):
 
 # --- signatures ---------------------------------------------------------------
 
+
 def test_signature_matches_twilio_documented_example():
     assert reference_signature(TWILIO_TOKEN, TWILIO_URL, TWILIO_PARAMS) == TWILIO_SIGNATURE
     assert compute_signature(TWILIO_TOKEN, TWILIO_URL, TWILIO_PARAMS) == TWILIO_SIGNATURE
@@ -46,8 +53,14 @@ def test_signature_matches_twilio_documented_example():
 def test_signature_agrees_with_twilio_library_on_a_realistic_sms_form():
     from twilio.request_validator import RequestValidator
 
-    params = {"From": "+15550100001", "To": "+15550109999", "Body": "what is the saline week?",
-              "MessageSid": "SM0123", "FromCity": "", "NumMedia": "0"}
+    params = {
+        "From": "+15550100001",
+        "To": "+15550109999",
+        "Body": "what is the saline week?",
+        "MessageSid": "SM0123",
+        "FromCity": "",
+        "NumMedia": "0",
+    }
     url = "https://sms.example.test/webhooks/sms/webhook"
     expected = RequestValidator("secret").compute_signature(url, params)
     assert compute_signature("secret", url, params) == expected
@@ -63,7 +76,9 @@ def test_blank_form_fields_are_kept_because_they_are_signed():
     assert signature_is_valid("t", "https://x.test/hook", form, signature)
 
 
-@pytest.mark.parametrize("signature", [None, "", "not-a-signature", reference_signature("other", TWILIO_URL, TWILIO_PARAMS)])
+@pytest.mark.parametrize(
+    "signature", [None, "", "not-a-signature", reference_signature("other", TWILIO_URL, TWILIO_PARAMS)]
+)
 def test_missing_or_wrong_signature_is_rejected(signature):
     assert not signature_is_valid(TWILIO_TOKEN, TWILIO_URL, TWILIO_PARAMS, signature)
 
@@ -75,6 +90,7 @@ def test_signature_covers_url_and_every_field():
 
 
 # --- number hashing -----------------------------------------------------------
+
 
 def test_number_hash_is_salted_hmac_sha256_and_hides_the_number():
     key = hash_key("pepper", "token")
@@ -92,6 +108,7 @@ def test_without_salt_the_key_comes_from_the_auth_token_but_is_not_it():
 
 
 # --- keywords and choices -----------------------------------------------------
+
 
 @pytest.mark.parametrize("body", ["STOP", "stop", " Stop. ", "STOPALL", "unsubscribe", "Cancel", "END", "quit!"])
 def test_opt_out_keywords(body):
@@ -178,8 +195,9 @@ def test_every_topic_sms_with_its_options_fits_in_3_parts():
     knowledge = get_knowledge()
     texts = load_sms_texts(knowledge.contacts)
     for topic in knowledge.topics:
-        buttons = [{"title": knowledge.by_id[r].title, "payload": "/" + knowledge.by_id[r].intent}
-                   for r in topic.related]
+        buttons = [
+            {"title": knowledge.by_id[r].title, "payload": "/" + knowledge.by_id[r].intent} for r in topic.related
+        ]
         tail, _ = numbered_options(buttons, texts)
         parts = split_sms(knowledge.fill(topic.sms), tail)
         assert len(parts) <= 3 and all(len(p) <= 320 for p in parts), topic.id
@@ -187,6 +205,7 @@ def test_every_topic_sms_with_its_options_fits_in_3_parts():
 
 
 # --- knowledge/sms.yml --------------------------------------------------------
+
 
 def test_sms_texts_load_with_contacts_filled():
     contacts = get_knowledge().contacts
@@ -204,16 +223,19 @@ def _broken_copy(tmp_path, change):
     return tmp_path
 
 
-@pytest.mark.parametrize("change, field, words", [
-    (lambda d: d.pop("help"), "help", "missing"),
-    (lambda d: d.update(help="Call {clinic_fone}"), "help", "unknown placeholder"),
-    (lambda d: d.update(stop_confirmation="x" * 321), "stop_confirmation", "320"),
-    (lambda d: d.update(option_line="{number}"), "option_line", "{title}"),
-    (lambda d: d.update(option_line="{number} {title} {clinic_phone}"), "option_line", "unknown placeholder"),
-    (lambda d: d.update(helpp="typo"), "helpp", "unknown key"),
-    (lambda d: d.update(start_confirmation="  "), "start_confirmation", "non-empty"),
-    (lambda d: d.update(help="Call { now"), "help", "braces"),
-])
+@pytest.mark.parametrize(
+    "change, field, words",
+    [
+        (lambda d: d.pop("help"), "help", "missing"),
+        (lambda d: d.update(help="Call {clinic_fone}"), "help", "unknown placeholder"),
+        (lambda d: d.update(stop_confirmation="x" * 321), "stop_confirmation", "320"),
+        (lambda d: d.update(option_line="{number}"), "option_line", "{title}"),
+        (lambda d: d.update(option_line="{number} {title} {clinic_phone}"), "option_line", "unknown placeholder"),
+        (lambda d: d.update(helpp="typo"), "helpp", "unknown key"),
+        (lambda d: d.update(start_confirmation="  "), "start_confirmation", "non-empty"),
+        (lambda d: d.update(help="Call { now"), "help", "braces"),
+    ],
+)
 def test_broken_sms_file_names_file_and_field(tmp_path, change, field, words):
     root = _broken_copy(tmp_path, change)
     with pytest.raises(KnowledgeError) as error:
@@ -232,8 +254,12 @@ def test_contacts_too_long_for_one_sms_are_caught_at_load(tmp_path):
 
 # --- configuration ------------------------------------------------------------
 
-FULL_ENV = {"SMS_ACCOUNT_SID": "ACx", "SMS_AUTH_TOKEN": "tok", "SMS_FROM_NUMBER": "+15550109999",
-            "SMS_WEBHOOK_URL": "https://sms.example.test/webhooks/sms/webhook"}
+FULL_ENV = {
+    "SMS_ACCOUNT_SID": "ACx",
+    "SMS_AUTH_TOKEN": "tok",
+    "SMS_FROM_NUMBER": "+15550109999",
+    "SMS_WEBHOOK_URL": "https://sms.example.test/webhooks/sms/webhook",
+}
 
 
 def test_config_is_off_without_sms_variables():

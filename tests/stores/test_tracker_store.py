@@ -1,4 +1,5 @@
 """ConfiguredSQLTrackerStore stores each event once and publishes exactly the new ones."""
+
 import asyncio
 
 from rasa.core.brokers.broker import EventBroker

@@ -1,4 +1,5 @@
 """`rasa data validate` passes with no warnings (unused intents, responses, conflicts...)."""
+
 import os
 import subprocess
 import sys
@@ -11,7 +12,10 @@ def test_rasa_data_validate_reports_no_warnings():
     rasa = str(Path(sys.executable).with_name("rasa"))
     proc = subprocess.run(
         [rasa, "data", "validate", "--domain", "domain", "--fail-on-warnings"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
     )
     output = proc.stdout + proc.stderr

@@ -1,6 +1,7 @@
 """One real stack for tests/web: action server, Rasa with the website's socket.io
 channel (from credentials.yml) and bot/web/server.py serving web/, all on free loopback
 ports with their own temp data."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,6 @@ import yaml
 
 from bot import PROJECT_ROOT
 from tools.stack.servers import base_env, free_port, rasa_stack, wait_http
-
 
 SOCKETIO_CHANNEL = "bot.channels.socketio.RestrictedSocketIOInput"
 
@@ -34,12 +34,14 @@ def web_stack(tmp_path_factory):
         log = open(workdir / f"web-{web_port}.log", "w")
         web = subprocess.Popen(
             [sys.executable, "-m", "bot.web.server", "--host", "127.0.0.1", "--port", str(web_port)],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             wait_http(f"{origin}/health", timeout=30, proc=web)
-            yield SimpleNamespace(rasa=rasa, rasa_url=rasa.url, web_url=origin, origin=origin,
-                                  workdir=Path(workdir))
+            yield SimpleNamespace(rasa=rasa, rasa_url=rasa.url, web_url=origin, origin=origin, workdir=Path(workdir))
         finally:
             web.terminate()
             try:

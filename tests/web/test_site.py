@@ -1,4 +1,5 @@
 """bot/web/server.py: what the static server serves, and what it refuses to."""
+
 import json
 import threading
 import urllib.error
@@ -34,8 +35,12 @@ def get(url):
 
 
 def test_page_widget_and_socketio_client_are_served(site_url):
-    for path, kind in [("/", "text/html"), ("/chat.js", "text/javascript"), ("/chat.css", "text/css"),
-                       ("/vendor/socket.io.min.js", "text/javascript")]:
+    for path, kind in [
+        ("/", "text/html"),
+        ("/chat.js", "text/javascript"),
+        ("/chat.css", "text/css"),
+        ("/vendor/socket.io.min.js", "text/javascript"),
+    ]:
         status, headers, body = get(site_url + path)
         assert status == 200 and headers["Content-Type"].startswith(kind), path
         assert body
@@ -49,17 +54,24 @@ def test_config_js_tells_the_page_where_rasa_is(site_url):
     text = body.decode()
     prefix = "window.PUMP_CHAT_CONFIG = "
     assert text.startswith(prefix)
-    config = json.loads(text[len(prefix):].strip().rstrip(";"))
+    config = json.loads(text[len(prefix) :].strip().rstrip(";"))
     assert config["rasaUrl"] == "http://127.0.0.1:5999"
     assert config["contacts"] == CONTACTS
     csp = headers["Content-Security-Policy"]
     assert "connect-src 'self' http://127.0.0.1:5999 ws://127.0.0.1:5999" in csp
 
 
-@pytest.mark.parametrize("path", [
-    "/package.json", "/package-lock.json", "/node_modules/socket.io-client/package.json",
-    "/../pyproject.toml", "/%2e%2e/credentials.yml", "/vendor/../chat.js/../../bot/web/server.py",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/package.json",
+        "/package-lock.json",
+        "/node_modules/socket.io-client/package.json",
+        "/../pyproject.toml",
+        "/%2e%2e/credentials.yml",
+        "/vendor/../chat.js/../../bot/web/server.py",
+    ],
+)
 def test_nothing_else_on_disk_is_served(site_url, path):
     status, _, _ = get(site_url + path)
     assert status == 404

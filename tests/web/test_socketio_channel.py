@@ -6,6 +6,7 @@ became a coroutine that Rasa never awaits). pyproject.toml pins 5.9.0; the
 tests below talk to a real Rasa server with a python-socketio client and fail
 if replies stop arriving.
 """
+
 import asyncio
 import os
 import subprocess
@@ -18,19 +19,21 @@ import pytest
 import requests
 import socketio
 
+from bot import PROJECT_ROOT
 from bot.channels import socketio as channel
 from bot.channels.socketio import DEFAULT_ORIGINS, RestrictedSocketIOInput, allowed_origins, parse_origins
-from bot import PROJECT_ROOT
+from tests.web.conftest import SOCKETIO_CHANNEL as CHANNEL
+from tests.web.conftest import project_credentials
 from tools.stack.servers import free_port, wait_http
-from tests.web.conftest import SOCKETIO_CHANNEL as CHANNEL, project_credentials
-
 
 # ---- unit: configuration ---------------------------------------------------------
 
 
 def test_parse_origins_splits_strips_and_dedupes():
     assert parse_origins(" https://a.example/ ,http://localhost:8080,,https://a.example") == [
-        "https://a.example", "http://localhost:8080"]
+        "https://a.example",
+        "http://localhost:8080",
+    ]
     assert parse_origins(["http://x.example:81"]) == ["http://x.example:81"]
     assert parse_origins(None) == [] and parse_origins("") == []
 
@@ -94,8 +97,9 @@ def test_origin_check_and_single_cors_headers_under_rasa_run_cors(tmp_path):
     script.write_text(APP_WITH_SANIC_CORS)
     env = {**os.environ, channel.ORIGINS_ENV: origin, "RASA_TELEMETRY_ENABLED": "false"}
     with open(tmp_path / "app.log", "w") as log:
-        proc = subprocess.Popen([sys.executable, str(script), str(port)], cwd=PROJECT_ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(port)], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             handshake = f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling"
             wait_http(handshake, timeout=90, proc=proc)
@@ -123,8 +127,9 @@ REPLY_TIMEOUT = 90  # the first message after start also warms the model up
 QUIET_AFTER_REPLY = 3
 
 
-async def converse(url: str, texts: List[str], origin: Optional[str], session_id: Optional[str] = None,
-                   transport: str = "websocket") -> Tuple[str, List[List[dict]]]:
+async def converse(
+    url: str, texts: List[str], origin: Optional[str], session_id: Optional[str] = None, transport: str = "websocket"
+) -> Tuple[str, List[List[dict]]]:
     """Connect, request a session, send each text; returns (session id, replies per text)."""
     http = aiohttp.ClientSession()  # ours, so it is closed even when connecting fails
     client = socketio.AsyncClient(reconnection=False, http_session=http)
@@ -140,8 +145,7 @@ async def converse(url: str, texts: List[str], origin: Optional[str], session_id
     client.on("bot_uttered", replies.put_nowait)
     headers = {"Origin": origin} if origin else {}
     try:
-        await client.connect(url, headers=headers, transports=[transport], socketio_path="socket.io",
-                             wait_timeout=15)
+        await client.connect(url, headers=headers, transports=[transport], socketio_path="socket.io", wait_timeout=15)
         await client.emit("session_request", {"session_id": session_id})
         session = await asyncio.wait_for(confirmed, 15)
         results = []
@@ -168,7 +172,8 @@ def texts_of(replies: List[dict]) -> str:
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
 def test_replies_delivered_with_session_persistence(web_stack, transport):
     session, (replies,) = asyncio.run(
-        converse(web_stack.rasa_url, ["what is the saline week"], web_stack.origin, transport=transport))
+        converse(web_stack.rasa_url, ["what is the saline week"], web_stack.origin, transport=transport)
+    )
     assert session
     text = texts_of(replies)
     assert "saline" in text.lower() and "Source:" in text, replies
@@ -181,7 +186,8 @@ def test_replies_delivered_with_session_persistence(web_stack, transport):
 def test_conversation_continues_after_reconnecting_with_the_session_id(web_stack):
     session, _ = asyncio.run(converse(web_stack.rasa_url, ["what is the saline week"], web_stack.origin))
     again, (replies,) = asyncio.run(
-        converse(web_stack.rasa_url, ["/ask_insulin_start"], web_stack.origin, session_id=session))
+        converse(web_stack.rasa_url, ["/ask_insulin_start"], web_stack.origin, session_id=session)
+    )
     assert again == session
     assert "Insulin starts in the pump" in texts_of(replies), replies
     tracker = requests.get(f"{web_stack.rasa_url}/conversations/{session}/tracker", timeout=10).json()

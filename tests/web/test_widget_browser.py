@@ -3,6 +3,7 @@
 The page is served by bot/web/server.py and talks to a real Rasa server over the
 socket.io channel, as with `make run`. Screenshots go to test-artifacts/.
 """
+
 import os
 from pathlib import Path
 
@@ -15,8 +16,14 @@ from bot.core.knowledge import get_knowledge
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 REPLY_MS = 90_000  # the first reply after the server starts includes model warm-up
@@ -102,8 +109,11 @@ def test_family_conversation_keyboard_quick_replies_emergency_and_reload(page, w
 
     # Clicking one asks that topic and shows its answer.
     clicked_title = saline_related[0]
-    clicked = next(t for t in ["saline_injections", "insulin_start", "evaluation"]
-                   if get_knowledge().by_id[t].title == clicked_title)
+    clicked = next(
+        t
+        for t in ["saline_injections", "insulin_start", "evaluation"]
+        if get_knowledge().by_id[t].title == clicked_title
+    )
     clicked_answer, _, _ = topic(clicked)
     replies.first.click()
     expect(log).to_contain_text(clicked_answer, timeout=REPLY_MS)
@@ -121,8 +131,15 @@ def test_family_conversation_keyboard_quick_replies_emergency_and_reload(page, w
     page.reload()
     log = page.get_by_role("log", name="Conversation")
     expect(log).to_be_visible()
-    for text in ["what is the saline week", saline_answer, saline_source, clicked_title, clicked_answer,
-                 EMERGENCY, "Call 911 now"]:
+    for text in [
+        "what is the saline week",
+        saline_answer,
+        saline_source,
+        clicked_title,
+        clicked_answer,
+        EMERGENCY,
+        "Call 911 now",
+    ]:
         expect(log).to_contain_text(text)
     assert page.evaluate("() => JSON.parse(localStorage.getItem('pumpChat.v1')).sessionId") == session_id
     ask(page, "/ask_insulin_start")

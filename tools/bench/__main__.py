@@ -8,6 +8,7 @@ store (20 concurrent conversations, memory). --quick sends fewer messages,
 skips our forced training and reuses the stock bot cached in
 results/cache/stock-bot when there is one.
 """
+
 import argparse
 import datetime
 import json
@@ -26,12 +27,12 @@ import requests
 import yaml
 
 from bot import PROJECT_ROOT
+from bot.ops.training import latest_model
 from tools.bench import load, stock
-from tools.bench.procs import machine_cpu_seconds, tree_cpu_seconds, tree_memory
 from tools.bench.messages import conversations, pump_messages
+from tools.bench.procs import machine_cpu_seconds, tree_cpu_seconds, tree_memory
 from tools.bench.report import markdown
 from tools.bench.stats import summary
-from bot.ops.training import latest_model
 from tools.stack.servers import RASA, ActionServer, RasaServer, base_env
 
 RESULTS = PROJECT_ROOT / "results"
@@ -57,12 +58,28 @@ class Profile:
 
 
 PROFILES = {
-    "full": Profile(warmup=40, single_messages=300, single_seconds=40, stage_messages=200, stage_seconds=15,
-                    concurrent_messages=2500, concurrent_seconds=45, interference_probes=60,
-                    interference_seconds=20),
-    "quick": Profile(warmup=20, single_messages=60, single_seconds=15, stage_messages=40, stage_seconds=8,
-                     concurrent_messages=300, concurrent_seconds=15, interference_probes=25,
-                     interference_seconds=8),
+    "full": Profile(
+        warmup=40,
+        single_messages=300,
+        single_seconds=40,
+        stage_messages=200,
+        stage_seconds=15,
+        concurrent_messages=2500,
+        concurrent_seconds=45,
+        interference_probes=60,
+        interference_seconds=20,
+    ),
+    "quick": Profile(
+        warmup=20,
+        single_messages=60,
+        single_seconds=15,
+        stage_messages=40,
+        stage_seconds=8,
+        concurrent_messages=300,
+        concurrent_seconds=15,
+        interference_probes=25,
+        interference_seconds=8,
+    ),
 }
 
 
@@ -83,9 +100,15 @@ def train_ours(workdir: Path) -> float:
     env = base_env(workdir, {"RASA_CACHE_DIRECTORY": str(workdir / "pump-train-cache")})
     started = time.perf_counter()
     with open(workdir / "pump-train.log", "w") as out:
-        subprocess.run([RASA, "train", "--domain", "domain", "--out", str(workdir / "pump-train"), "--force"],
-                       cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=True,
-                       timeout=TRAIN_TIMEOUT)
+        subprocess.run(
+            [RASA, "train", "--domain", "domain", "--out", str(workdir / "pump-train"), "--force"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=True,
+            timeout=TRAIN_TIMEOUT,
+        )
     return time.perf_counter() - started
 
 
@@ -112,11 +135,20 @@ def action_stage(session: requests.Session, action_url: str, intents: List[str],
     """action_answer_topic called directly on the action server with a minimal tracker."""
     intent = intents[i % len(intents)]
     payload = {
-        "next_action": "action_answer_topic", "sender_id": f"bench-action-{i}", "version": "3.6", "domain": {},
-        "tracker": {"sender_id": f"bench-action-{i}", "slots": {}, "events": [], "paused": False,
-                    "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen",
-                    "latest_message": {"intent": {"name": intent, "confidence": 1.0}, "text": intent,
-                                       "entities": []}},
+        "next_action": "action_answer_topic",
+        "sender_id": f"bench-action-{i}",
+        "version": "3.6",
+        "domain": {},
+        "tracker": {
+            "sender_id": f"bench-action-{i}",
+            "slots": {},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+            "latest_message": {"intent": {"name": intent, "confidence": 1.0}, "text": intent, "entities": []},
+        },
     }
     response = session.post(action_url, json=payload, timeout=30)
     return response.status_code == 200 and bool(response.json().get("responses"))
@@ -124,8 +156,13 @@ def action_stage(session: requests.Session, action_url: str, intents: List[str],
 
 def cpu_snapshot(server: RasaServer, actions: ActionServer) -> Dict[str, float]:
     machine = machine_cpu_seconds()
-    return {"rasa": tree_cpu_seconds(server.proc.pid), "actions": tree_cpu_seconds(actions.proc.pid),
-            "bench": time.process_time(), "machine_busy": machine["busy"], "machine_total": machine["total"]}
+    return {
+        "rasa": tree_cpu_seconds(server.proc.pid),
+        "actions": tree_cpu_seconds(actions.proc.pid),
+        "bench": time.process_time(),
+        "machine_busy": machine["busy"],
+        "machine_total": machine["total"],
+    }
 
 
 def cpu_used(before: Dict[str, float], after: Dict[str, float], messages: int) -> dict:
@@ -134,7 +171,8 @@ def cpu_used(before: Dict[str, float], after: Dict[str, float], messages: int) -
     others = used["machine_busy"] - used["rasa"] - used["actions"] - used["bench"]
     per_message = (lambda seconds: seconds * 1000 / messages) if messages else (lambda seconds: None)
     return {
-        "rasa_ms_per_msg": per_message(used["rasa"]), "actions_ms_per_msg": per_message(used["actions"]),
+        "rasa_ms_per_msg": per_message(used["rasa"]),
+        "actions_ms_per_msg": per_message(used["actions"]),
         "load_generator_ms_per_msg": per_message(used["bench"]),
         "machine_busy_share": used["machine_busy"] / used["machine_total"] if used["machine_total"] else None,
         "others_share": max(0.0, others) / used["machine_total"] if used["machine_total"] else None,
@@ -185,48 +223,81 @@ def run_stack(bot: Bot, workdir: Path, workers: int, profile: Profile, redis=Non
                 raise RuntimeError(f"{tag}: no reply to the first message; see {stackdir}")
             rest = f"{server.url}/webhooks/rest/webhook"
             prefix = f"{tag}-{uuid.uuid4().hex[:6]}"
-            warm = load.run(rest, conversations(bot.mix, CONCURRENCY, CONVERSATION_LENGTH), 4,
-                            profile.warmup, 30, f"{prefix}-warmup")
+            warm = load.run(
+                rest,
+                conversations(bot.mix, CONCURRENCY, CONVERSATION_LENGTH),
+                4,
+                profile.warmup,
+                30,
+                f"{prefix}-warmup",
+            )
             out["warmup"] = warm.as_dict()
             if workers == 1:
                 log(f"{tag}: one conversation at a time")
                 count = profile.single_messages // CONVERSATION_LENGTH + 1
-                out["single"] = load.run(rest, conversations(bot.mix, count, CONVERSATION_LENGTH), 1,
-                                         profile.single_messages, profile.single_seconds,
-                                         f"{prefix}-single").as_dict()
+                out["single"] = load.run(
+                    rest,
+                    conversations(bot.mix, count, CONVERSATION_LENGTH),
+                    1,
+                    profile.single_messages,
+                    profile.single_seconds,
+                    f"{prefix}-single",
+                ).as_dict()
                 log(f"{tag}: NLU only (/model/parse)")
-                nlu = load.run(f"{server.url}/model/parse", [bot.mix], 1, profile.stage_messages,
-                               profile.stage_seconds, f"{prefix}-nlu", payload_key="text")
+                nlu = load.run(
+                    f"{server.url}/model/parse",
+                    [bot.mix],
+                    1,
+                    profile.stage_messages,
+                    profile.stage_seconds,
+                    f"{prefix}-nlu",
+                    payload_key="text",
+                )
                 out["stages"] = {"nlu": nlu.as_dict()}
                 with requests.Session() as session:
                     log(f"{tag}: dialogue policies (/conversations/.../predict) and tracker load")
                     predict_url = f"{server.url}/conversations/{prefix}-single-0/predict"  # 10 turns in
                     out["stages"]["predict"] = timed_calls(
                         lambda i: session.post(predict_url, timeout=30).status_code == 200,
-                        profile.stage_messages, profile.stage_seconds)
+                        profile.stage_messages,
+                        profile.stage_seconds,
+                    )
                     out["stages"]["tracker"] = timed_calls(
                         lambda i: session.get(predict_url.replace("/predict", "/tracker"), timeout=30).ok,
-                        profile.stage_messages, profile.stage_seconds)
+                        profile.stage_messages,
+                        profile.stage_seconds,
+                    )
                     if bot.stock_project is None:
                         log(f"{tag}: action server alone")
                         intents = topic_intents()
                         out["stages"]["action"] = timed_calls(
                             lambda i: action_stage(session, actions.url, intents, i),
-                            profile.stage_messages, profile.stage_seconds)
+                            profile.stage_messages,
+                            profile.stage_seconds,
+                        )
                 log(f"{tag}: a 64 KB message in one conversation, an escalation in another")
                 probe = PUMP_PROBE if bot.stock_project is None else bot.mix[0]
-                out["interference"] = load.interference(rest, BIG_MESSAGE, probe, profile.interference_probes,
-                                                        profile.interference_seconds, f"{prefix}-big").as_dict()
+                out["interference"] = load.interference(
+                    rest, BIG_MESSAGE, probe, profile.interference_probes, profile.interference_seconds, f"{prefix}-big"
+                ).as_dict()
             log(f"{tag}: {CONCURRENCY} conversations at once")
             count = profile.concurrent_messages // CONVERSATION_LENGTH + CONCURRENCY
             cpu_before = cpu_snapshot(server, actions)
-            conc = load.run(rest, conversations(bot.mix, count, CONVERSATION_LENGTH), CONCURRENCY,
-                            profile.concurrent_messages, profile.concurrent_seconds, f"{prefix}-concurrent")
+            conc = load.run(
+                rest,
+                conversations(bot.mix, count, CONVERSATION_LENGTH),
+                CONCURRENCY,
+                profile.concurrent_messages,
+                profile.concurrent_seconds,
+                f"{prefix}-concurrent",
+            )
             out["cpu"] = cpu_used(cpu_before, cpu_snapshot(server, actions), conc.answered)
             out["concurrent"] = conc.as_dict()
             out["memory"] = {"rasa": tree_memory(server.proc.pid), "actions": tree_memory(actions.proc.pid)}
-            log(f"{tag}: {conc.throughput:.1f} msg/s, p95 {out['concurrent']['latency_s']['p95'] or 0:.3f} s, "
-                f"{conc.errors} errors, Rasa RSS {out['memory']['rasa']['rss'] / 2**20:.0f} MB")
+            log(
+                f"{tag}: {conc.throughput:.1f} msg/s, p95 {out['concurrent']['latency_s']['p95'] or 0:.3f} s, "
+                f"{conc.errors} errors, Rasa RSS {out['memory']['rasa']['rss'] / 2**20:.0f} MB"
+            )
         finally:
             server.stop()
     finally:
@@ -236,18 +307,21 @@ def run_stack(bot: Bot, workdir: Path, workers: int, profile: Profile, redis=Non
 
 def git_commit() -> str:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
-                                text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True,
-                               text=True, timeout=10).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
         return commit + ("+changes" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="fewer messages, no forced training, cached stock bot")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for bench.md and bench.json")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, databases)")
@@ -277,8 +351,8 @@ def main(argv=None) -> int:
         "RSS of the Rasa tree counts pages shared by the forked workers once per process (PSS splits them).",
         "Time to first answer: from starting `rasa run` (action server already up) to the reply to one "
         "message; /status is polled every 0.5 s.",
-        f"64 KB interference: one conversation sends a 64 KB message (\"1 1 1 ...\") again and again while "
-        f"another sends \"{PUMP_PROBE}\" (the stock bot: its first message) every 0.2 s; the latency is the "
+        f'64 KB interference: one conversation sends a 64 KB message ("1 1 1 ...") again and again while '
+        f'another sends "{PUMP_PROBE}" (the stock bot: its first message) every 0.2 s; the latency is the '
         "other conversation's. Our channels read the first 2,000 characters of a message.",
     ]
     results = {"meta": {}, "bots": {"pump": {}, "stock": {}}}
@@ -294,8 +368,10 @@ def main(argv=None) -> int:
         results["bots"]["stock"]["training_s"] = seconds
         log(f"stock bot: {'trained in %.1f s' % seconds if seconds else 'reused from ' + str(project)}")
 
-        bots = [Bot("pump", model, pump_messages()),
-                Bot("stock", stock.stock_model(project), stock.STOCK_MESSAGES, stock_project=project)]
+        bots = [
+            Bot("pump", model, pump_messages()),
+            Bot("stock", stock.stock_model(project), stock.STOCK_MESSAGES, stock_project=project),
+        ]
         with redis_server() as redis:
             for workers in (1, 2):
                 for bot in bots:
@@ -304,12 +380,19 @@ def main(argv=None) -> int:
         finished = True
     finally:
         results["meta"] = {
-            "mode": mode, "date": datetime.datetime.now().isoformat(timespec="seconds"),
-            "commit": git_commit(), "rasa": rasa.__version__, "cpus": os.cpu_count(),
+            "mode": mode,
+            "date": datetime.datetime.now().isoformat(timespec="seconds"),
+            "commit": git_commit(),
+            "rasa": rasa.__version__,
+            "cpus": os.cpu_count(),
             "memory_gb": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
-            "loadavg_start": loadavg_start, "loadavg_end": os.getloadavg(),
-            "bench_seconds": time.perf_counter() - bench_started, "model": model.name, "notes": notes,
-            "profile": profile.__dict__, "concurrency": CONCURRENCY,
+            "loadavg_start": loadavg_start,
+            "loadavg_end": os.getloadavg(),
+            "bench_seconds": time.perf_counter() - bench_started,
+            "model": model.name,
+            "notes": notes,
+            "profile": profile.__dict__,
+            "concurrency": CONCURRENCY,
         }
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "bench.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -7,6 +7,7 @@ Every run is bounded twice: by `max_messages` sent and by `max_seconds` of wall
 clock; whichever comes first stops it (a request in flight may finish within
 its own timeout, and anything still running after that is cancelled).
 """
+
 import asyncio
 import time
 from dataclasses import dataclass, field
@@ -39,10 +40,15 @@ class LoadResult:
 
     def as_dict(self) -> dict:
         return {
-            "concurrency": self.concurrency, "sent": self.sent, "answered": self.answered,
-            "errors": self.errors, "error_samples": self.error_samples, "empty_replies": self.empty,
+            "concurrency": self.concurrency,
+            "sent": self.sent,
+            "answered": self.answered,
+            "errors": self.errors,
+            "error_samples": self.error_samples,
+            "empty_replies": self.empty,
             "elapsed_s": self.elapsed,
-            "stopped_by": self.stopped_by, "throughput_msg_s": self.throughput,
+            "stopped_by": self.stopped_by,
+            "throughput_msg_s": self.throughput,
             "latency_s": summary(self.latencies),
         }
 
@@ -126,31 +132,57 @@ async def run_load(
     return result
 
 
-def run(url: str, conversations: Sequence[Sequence[str]], concurrency: int, max_messages: int,
-        max_seconds: float, sender_prefix: str, payload_key: str = "message",
-        request_timeout: Optional[float] = None) -> LoadResult:
+def run(
+    url: str,
+    conversations: Sequence[Sequence[str]],
+    concurrency: int,
+    max_messages: int,
+    max_seconds: float,
+    sender_prefix: str,
+    payload_key: str = "message",
+    request_timeout: Optional[float] = None,
+) -> LoadResult:
     """run_load() from synchronous code."""
-    return asyncio.run(run_load(
-        url, conversations, concurrency, max_messages, max_seconds, sender_prefix,
-        request_timeout=request_timeout or 30.0, payload_key=payload_key,
-    ))
+    return asyncio.run(
+        run_load(
+            url,
+            conversations,
+            concurrency,
+            max_messages,
+            max_seconds,
+            sender_prefix,
+            request_timeout=request_timeout or 30.0,
+            payload_key=payload_key,
+        )
+    )
 
 
 @dataclass
 class InterferenceResult:
-    probe: LoadResult   # the other conversation's messages, while big ones arrive
+    probe: LoadResult  # the other conversation's messages, while big ones arrive
     big_sent: int = 0
     big_answered: int = 0
     big_latencies: List[float] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"probe": self.probe.as_dict(), "big_sent": self.big_sent, "big_answered": self.big_answered,
-                "big_latency_s": summary(self.big_latencies)}
+        return {
+            "probe": self.probe.as_dict(),
+            "big_sent": self.big_sent,
+            "big_answered": self.big_answered,
+            "big_latency_s": summary(self.big_latencies),
+        }
 
 
-async def run_interference(url: str, big_text: str, probe_text: str, max_probes: int, max_seconds: float,
-                           sender_prefix: str, probe_gap: float = 0.2, request_timeout: float = 30.0
-                           ) -> InterferenceResult:
+async def run_interference(
+    url: str,
+    big_text: str,
+    probe_text: str,
+    max_probes: int,
+    max_seconds: float,
+    sender_prefix: str,
+    probe_gap: float = 0.2,
+    request_timeout: float = 30.0,
+) -> InterferenceResult:
     """One conversation sends `big_text` again and again while another sends `probe_text`
     every `probe_gap` seconds; the probe's latencies say how much the big messages hold
     the server. Bounded by max_probes and max_seconds (plus one request timeout)."""
@@ -200,7 +232,8 @@ async def run_interference(url: str, big_text: str, probe_text: str, max_probes:
     return result
 
 
-def interference(url: str, big_text: str, probe_text: str, max_probes: int, max_seconds: float,
-                 sender_prefix: str) -> InterferenceResult:
+def interference(
+    url: str, big_text: str, probe_text: str, max_probes: int, max_seconds: float, sender_prefix: str
+) -> InterferenceResult:
     """run_interference() from synchronous code."""
     return asyncio.run(run_interference(url, big_text, probe_text, max_probes, max_seconds, sender_prefix))

@@ -5,6 +5,7 @@ Families' own phrasings of topic questions from the held-back test set
 a few escalations (served by the Rasa server itself, and recorded by the audit
 broker) so the mix matches what the clinic sees: mostly topic questions.
 """
+
 import random
 from typing import List, Sequence
 

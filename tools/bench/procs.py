@@ -4,9 +4,9 @@ RSS is what the issue asks for; it counts pages shared between forked Sanic
 workers once per process, so PSS (shared pages split between the processes
 sharing them) is kept beside it as the honest total for a process tree.
 """
+
 import os
 from typing import Dict, List
-
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

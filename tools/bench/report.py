@@ -1,5 +1,7 @@
 """The results table (Markdown) from the bench's result dict."""
+
 from typing import Callable, List, Optional
+
 
 def _get(data: dict, path: str):
     for key in path.split("."):
@@ -52,13 +54,30 @@ ROWS = [
     ("1 conversation: p50", "w1.single.latency_s.p50", _ms, "", None),
     ("1 conversation: p95", "w1.single.latency_s.p95", _ms, "< 60 ms", lambda v: v < 0.060),
     ("escalation while another conversation sends 64 KB: p50", "w1.interference.probe.latency_s.p50", _ms, "", None),
-    ("escalation while another conversation sends 64 KB: p95", "w1.interference.probe.latency_s.p95", _ms,
-     "< 1 s", lambda v: v < 1.0),
+    (
+        "escalation while another conversation sends 64 KB: p95",
+        "w1.interference.probe.latency_s.p95",
+        _ms,
+        "< 1 s",
+        lambda v: v < 1.0,
+    ),
     ("the 64 KB message itself: p50", "w1.interference.big_latency_s.p50", _ms, "", None),
-    ("20 conversations, 1 worker: throughput", "w1.concurrent.throughput_msg_s", _rate, "≥ 100 msg/s", lambda v: v >= 100),
+    (
+        "20 conversations, 1 worker: throughput",
+        "w1.concurrent.throughput_msg_s",
+        _rate,
+        "≥ 100 msg/s",
+        lambda v: v >= 100,
+    ),
     ("20 conversations, 1 worker: p50", "w1.concurrent.latency_s.p50", _ms, "", None),
     ("20 conversations, 1 worker: p95", "w1.concurrent.latency_s.p95", _ms, "< 300 ms", lambda v: v < 0.300),
-    ("20 conversations, 2 workers: throughput", "w2.concurrent.throughput_msg_s", _rate, "≥ 100 msg/s", lambda v: v >= 100),
+    (
+        "20 conversations, 2 workers: throughput",
+        "w2.concurrent.throughput_msg_s",
+        _rate,
+        "≥ 100 msg/s",
+        lambda v: v >= 100,
+    ),
     ("20 conversations, 2 workers: p50", "w2.concurrent.latency_s.p50", _ms, "", None),
     ("20 conversations, 2 workers: p95", "w2.concurrent.latency_s.p95", _ms, "< 300 ms", lambda v: v < 0.300),
     ("CPU per message at 20 conversations, 1 worker: Rasa server", "w1.cpu.rasa_ms_per_msg", _cpu, "", None),
@@ -75,8 +94,10 @@ STAGE_ROWS = [
     ("REST round trip (whole path)", "w1.single.latency_s.p50"),
     ("NLU only (/model/parse)", "w1.stages.nlu.latency_s.p50"),
     ("tracker load, as JSON (GET /conversations/…/tracker, 10 turns in)", "w1.stages.tracker.latency_s.p50"),
-    ("one policy prediction: tracker load + predict + JSON (POST /conversations/…/predict)",
-     "w1.stages.predict.latency_s.p50"),
+    (
+        "one policy prediction: tracker load + predict + JSON (POST /conversations/…/predict)",
+        "w1.stages.predict.latency_s.p50",
+    ),
     ("action server alone (action_answer_topic)", "w1.stages.action.latency_s.p50"),
 ]
 
@@ -99,9 +120,11 @@ def stage_table(results: dict) -> str:
     for label, path in STAGE_ROWS:
         lines.append(f"| {label} | {_ms(_get(ours, path))} | {_ms(_get(stock, path))} |")
     lines.append("")
-    lines.append("A message over REST runs NLU once, loads the tracker, predicts at least twice (the answer, "
-                 "then action_listen), calls the action server for a custom action, and saves the tracker; "
-                 "predict minus tracker is about the policies' share of one prediction.")
+    lines.append(
+        "A message over REST runs NLU once, loads the tracker, predicts at least twice (the answer, "
+        "then action_listen), calls the action server for a custom action, and saves the tracker; "
+        "predict minus tracker is about the policies' share of one prediction."
+    )
     return "\n".join(lines)
 
 
@@ -113,15 +136,19 @@ def load_notes(results: dict) -> List[str]:
                 run = _get(data, f"{workers}.{phase}")
                 if not run:
                     continue
-                line = (f"- {bot}, {workers[1]} worker(s), {phase}: {run['answered']} answered of {run['sent']} sent "
-                        f"in {run['elapsed_s']:.1f} s (stopped by {run['stopped_by']}), {run['errors']} errors, "
-                        f"{run['empty_replies']} empty replies")
+                line = (
+                    f"- {bot}, {workers[1]} worker(s), {phase}: {run['answered']} answered of {run['sent']} sent "
+                    f"in {run['elapsed_s']:.1f} s (stopped by {run['stopped_by']}), {run['errors']} errors, "
+                    f"{run['empty_replies']} empty replies"
+                )
                 if run["error_samples"]:
                     line += f"; e.g. {run['error_samples'][0]!r}"
                 others = _get(data, f"{workers}.cpu.others_share")
                 if phase == "concurrent" and others is not None:
-                    line += (f"; the machine's CPUs were {data[workers]['cpu']['machine_busy_share']:.0%} busy, "
-                             f"{others:.0%} of them with other processes")
+                    line += (
+                        f"; the machine's CPUs were {data[workers]['cpu']['machine_busy_share']:.0%} busy, "
+                        f"{others:.0%} of them with other processes"
+                    )
                 notes.append(line)
     return notes
 

@@ -1,4 +1,5 @@
 """Percentiles and latency summaries (no numpy: plain lists of seconds)."""
+
 from typing import Dict, Optional, Sequence
 
 

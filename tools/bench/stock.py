@@ -10,6 +10,7 @@ custom action), started from the stock project folder: `rasa run actions` puts
 its working folder first on sys.path. Its rules and stories only use utter_
 responses, so the action server is started and wired but never called.
 """
+
 import os
 import shutil
 import subprocess
@@ -27,9 +28,26 @@ TRAIN_TIMEOUT = 600
 
 # Messages of the kind the starter bot knows (greet, mood, affirm/deny, bot challenge, goodbye).
 STOCK_MESSAGES = [
-    "hi", "I am sad", "yes", "bye", "hello there", "I am feeling great", "no", "are you a bot?",
-    "good morning", "very sad", "not really", "see you later", "hey", "I am amazing", "of course",
-    "am I talking to a human?", "good evening", "unhappy", "that sounds good", "goodbye",
+    "hi",
+    "I am sad",
+    "yes",
+    "bye",
+    "hello there",
+    "I am feeling great",
+    "no",
+    "are you a bot?",
+    "good morning",
+    "very sad",
+    "not really",
+    "see you later",
+    "hey",
+    "I am amazing",
+    "of course",
+    "am I talking to a human?",
+    "good evening",
+    "unhappy",
+    "that sounds good",
+    "goodbye",
 ]
 
 
@@ -50,8 +68,15 @@ def create_and_train(project: Path, env: Dict[str, str], log: Path) -> float:
     env = dict(env, RASA_CACHE_DIRECTORY=str(project / ".rasa" / "cache"))
     started = time.perf_counter()
     with open(log, "w") as out:
-        subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(project)], cwd=project, env=env,
-                       stdout=out, stderr=subprocess.STDOUT, check=True, timeout=TRAIN_TIMEOUT)
+        subprocess.run(
+            [RASA, "init", "--no-prompt", "--init-dir", str(project)],
+            cwd=project,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=True,
+            timeout=TRAIN_TIMEOUT,
+        )
     seconds = time.perf_counter() - started
     if stock_model(project) is None:
         raise RuntimeError(f"`rasa init` in {project} left no model; see {log}")

@@ -10,6 +10,7 @@ emergency, "call the diabetes team now" first means clinic. Emergency recall
 counts only emergency replies; clinic recall counts clinic or emergency;
 over-escalation is any escalation on a `none` case.
 """
+
 import asyncio
 import logging
 import sys
@@ -21,7 +22,6 @@ from typing import Dict, List, Optional
 import yaml
 
 from bot.core.escalation.levels import RANK
-
 
 
 def load_cases(path: Path) -> List[Dict]:
@@ -49,8 +49,9 @@ class Outcome:
 
     def recall(self, level: str):
         idx = [i for i, c in enumerate(self.cases) if c["level"] == level]
-        ok = [i for i in idx if (self.got[i] == "emergency" if level == "emergency"
-                                 else RANK[self.got[i]] >= RANK[level])]
+        ok = [
+            i for i in idx if (self.got[i] == "emergency" if level == "emergency" else RANK[self.got[i]] >= RANK[level])
+        ]
         return len(ok), len(idx)
 
     def over(self):
@@ -61,8 +62,11 @@ class Outcome:
         out = []
         for i, c in enumerate(self.cases):
             want, got = c["level"], self.got[i]
-            bad = (want == "emergency" and got != "emergency") or (
-                want == "clinic" and got == "none") or (want == "none" and got != "none")
+            bad = (
+                (want == "emergency" and got != "emergency")
+                or (want == "clinic" and got == "none")
+                or (want == "none" and got != "none")
+            )
             if bad:
                 out.append((want, got, c["turns"]))
         return out
@@ -75,8 +79,8 @@ async def _run(cases: List[Dict], model: Optional[Path]) -> Outcome:
     from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.log_utils import configure_structlog
 
-    from bot.rasa.nlg import ContactFillingNLG
     from bot.ops.training import latest_model
+    from bot.rasa.nlg import ContactFillingNLG
 
     configure_structlog(logging.WARNING)
     for name in ("bot.rasa.patches", "rasa.core.actions.action"):  # the action server is down on purpose

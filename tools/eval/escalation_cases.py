@@ -6,6 +6,7 @@ Prints total cases, recall per level (emergency must come out emergency;
 clinic must come out clinic or emergency), how many "none" cases were
 wrongly escalated, and the time per message. -v lists every miss.
 """
+
 import sys
 import time
 from pathlib import Path

@@ -1,4 +1,5 @@
 """`make evaluate`: NLU cross-validation with per-intent F1, then the held-back accuracy."""
+
 import json
 import os
 import subprocess
@@ -14,13 +15,28 @@ def main(folds: int = 5) -> int:
     rasa = str(Path(sys.executable).with_name("rasa"))
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     subprocess.run(
-        [rasa, "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml", "--cross-validation",
-         "--folds", str(folds), "--out", str(OUT)],
-        cwd=PROJECT_ROOT, env=env, check=True,
+        [
+            rasa,
+            "test",
+            "nlu",
+            "--nlu",
+            "data/nlu",
+            "--config",
+            "config.yml",
+            "--cross-validation",
+            "--folds",
+            str(folds),
+            "--out",
+            str(OUT),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
     )
     report = json.loads((OUT / "intent_report.json").read_text())
     rows = sorted(
-        (v["f1-score"], name, v["support"]) for name, v in report.items()
+        (v["f1-score"], name, v["support"])
+        for name, v in report.items()
         if isinstance(v, dict) and "f1-score" in v and name not in ("macro avg", "weighted avg", "micro avg")
     )
     print(f"\n{folds}-fold cross-validation, per-intent F1 (lowest first):")

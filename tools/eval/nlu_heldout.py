@@ -1,4 +1,5 @@
 """Held-back NLU accuracy: parse every phrasing of tests/nlu/heldout.yml with the trained model."""
+
 import asyncio
 import logging
 from collections import Counter

@@ -4,6 +4,7 @@ Each stack gets free ports, its own SQLite tracker store and app database in a
 temp folder, and its own endpoints/credentials files, so tests never touch the
 developer's var/ data and stacks can run side by side.
 """
+
 import os
 import socket
 import subprocess
@@ -93,7 +94,10 @@ class ActionServer:
         self.log = open(workdir / f"{log_prefix}-{self.port}.log", "w")
         self.proc = subprocess.Popen(
             [RASA, "run", "actions", "--actions", "actions", "--port", str(self.port)],
-            cwd=project, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=project,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         _stop_if_failing(self.proc, lambda: wait_http(f"http://127.0.0.1:{self.port}/health", proc=self.proc))
 
@@ -105,9 +109,17 @@ class ActionServer:
 class RasaServer:
     """`rasa run` with the REST channel (plus any extra channels) and the HTTP API."""
 
-    def __init__(self, workdir: Path, env: Dict[str, str], action_url: str,
-                 credentials: Optional[dict] = None, endpoints_extra: Optional[dict] = None,
-                 port: Optional[int] = None, model: Optional[Path] = None, wait: bool = True):
+    def __init__(
+        self,
+        workdir: Path,
+        env: Dict[str, str],
+        action_url: str,
+        credentials: Optional[dict] = None,
+        endpoints_extra: Optional[dict] = None,
+        port: Optional[int] = None,
+        model: Optional[Path] = None,
+        wait: bool = True,
+    ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir, self.env = workdir, env
@@ -118,8 +130,7 @@ class RasaServer:
         self.endpoints.write_text(yaml.safe_dump(endpoints))
         self.credentials = workdir / f"credentials-{self.port}.yml"
         # REST as credentials.yml registers it (bot/channels/rest.py, under the name "rest").
-        self.credentials.write_text(yaml.safe_dump({"bot.channels.rest.CheckedRestInput": None,
-                                                    **(credentials or {})}))
+        self.credentials.write_text(yaml.safe_dump({"bot.channels.rest.CheckedRestInput": None, **(credentials or {})}))
         self.model = model or latest_model()
         assert self.model, f"no trained model in {MODEL_DIR}: run `make train`"
         self.start(wait)
@@ -128,10 +139,25 @@ class RasaServer:
         """Start `rasa run`; wait=False returns at once (then call wait_ready(), e.g. for replicas)."""
         self.log = open(self.workdir / f"rasa-{self.port}.log", "a")
         self.proc = subprocess.Popen(
-            [RASA, "run", "--enable-api", "--port", str(self.port), "--interface", "127.0.0.1",
-             "--model", str(self.model), "--endpoints", str(self.endpoints),
-             "--credentials", str(self.credentials)],
-            cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                RASA,
+                "run",
+                "--enable-api",
+                "--port",
+                str(self.port),
+                "--interface",
+                "127.0.0.1",
+                "--model",
+                str(self.model),
+                "--endpoints",
+                str(self.endpoints),
+                "--credentials",
+                str(self.credentials),
+            ],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         if wait:
             self.wait_ready()
@@ -153,8 +179,9 @@ class RasaServer:
 
 
 @contextmanager
-def rasa_stack(workdir: Path, credentials: Optional[dict] = None,
-               env_extra: Optional[Dict[str, str]] = None) -> Iterator[RasaServer]:
+def rasa_stack(
+    workdir: Path, credentials: Optional[dict] = None, env_extra: Optional[Dict[str, str]] = None
+) -> Iterator[RasaServer]:
     """An action server and a Rasa server wired together; yields the Rasa server."""
     env = base_env(workdir, env_extra)
     actions = ActionServer(workdir, env)

@@ -5,6 +5,7 @@ free port, a temp folder and no persistence beyond the test session; nothing
 touches the machine's own clusters or services. Postgres refuses to run as
 root, so as root the cluster belongs to the `postgres` user (runuser).
 """
+
 import glob
 import os
 import shutil
@@ -58,13 +59,40 @@ class Postgres:
 
     def start(self) -> "Postgres":
         if not self.data.exists():
-            self._run([str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
-                       "-A", "trust", "-E", "UTF8", "--no-sync"])
+            self._run(
+                [
+                    str(self.bindir / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ]
+            )
         # fsync off: a test cluster does not need to survive a power cut, and it is much faster.
-        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   f"-c full_page_writes=off -c max_connections=300")
-        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.logfile),
-                   "-o", options, "-w", "-t", "60", "start"])
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-c full_page_writes=off -c max_connections=300"
+        )
+        self._run(
+            [
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.logfile),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
         self.started = True
         return self
 
@@ -112,9 +140,23 @@ class Redis:
 
         self.log = open(self.dir / "redis.log", "w")
         self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--daemonize", "no", "--dir", str(self.dir)],
-            stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
         deadline = time.time() + 30
@@ -124,9 +166,9 @@ class Redis:
             try:
                 client.ping()
                 return self
-            except redis.exceptions.RedisError:
+            except redis.exceptions.RedisError as exc:
                 if time.time() > deadline:
-                    raise ServiceError(f"redis-server on port {self.port} did not answer in 30 s")
+                    raise ServiceError(f"redis-server on port {self.port} did not answer in 30 s") from exc
                 time.sleep(0.1)
 
     def url(self, db: Optional[int] = None) -> str:

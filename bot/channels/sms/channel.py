@@ -18,6 +18,7 @@ this request's SmsOutput just long enough to send the replies. Keywords
 (STOP, START, HELP ...) are answered here, from knowledge/sms.yml, and do not
 reach Rasa.
 """
+
 import asyncio
 import logging
 import os
@@ -26,11 +27,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set, Text, Tuple
 
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 
 from bot.channels.input_checks import capped, too_long_reply
 from bot.channels.sms.format import Keyword, numbered_options, parse_choice, parse_keyword, split_sms
@@ -99,25 +99,36 @@ class SmsInput(InputChannel):
             )
         return cls(SmsConfig.from_env())
 
-    def __init__(self, config: Optional[SmsConfig], texts: Optional[SmsTexts] = None,
-                 store: Optional[SmsStore] = None, executor: Optional[Executor] = None,
-                 sender: Optional[MessagesApi] = None) -> None:
+    def __init__(
+        self,
+        config: Optional[SmsConfig],
+        texts: Optional[SmsTexts] = None,
+        store: Optional[SmsStore] = None,
+        executor: Optional[Executor] = None,
+        sender: Optional[MessagesApi] = None,
+    ) -> None:
         # Loaded now so a broken knowledge file stops the server at start.
         self.texts = texts or load_sms_texts(get_knowledge().contacts)
         self.config = config
         self._tasks: Set[asyncio.Task] = set()
         if config is None:
-            logger.warning("SMS channel off: %s not set; /webhooks/sms/webhook answers 503",
-                           ", ".join(REQUIRED_ENV))
+            logger.warning("SMS channel off: %s not set; /webhooks/sms/webhook answers 503", ", ".join(REQUIRED_ENV))
             return
         if not config.hash_salt:
-            logger.warning("SMS_HASH_SALT is not set: phone numbers are hashed with a key derived from "
-                           "SMS_AUTH_TOKEN, and rotating the token forgets every opt-out")
+            logger.warning(
+                "SMS_HASH_SALT is not set: phone numbers are hashed with a key derived from "
+                "SMS_AUTH_TOKEN, and rotating the token forgets every opt-out"
+            )
         self.executor = executor or ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="sms")
         self.store = store or SmsStore()
         self.sender = sender or MessagesApi(
-            config.api_base_url, config.account_sid, config.auth_token, config.from_number,
-            executor=self.executor, attempts=SEND_ATTEMPTS, timeout=SEND_TIMEOUT_SECONDS,
+            config.api_base_url,
+            config.account_sid,
+            config.auth_token,
+            config.from_number,
+            executor=self.executor,
+            attempts=SEND_ATTEMPTS,
+            timeout=SEND_TIMEOUT_SECONDS,
             backoff=RETRY_BACKOFF_SECONDS,
         )
         self.hash_key = hash_key(config.hash_salt, config.auth_token)
@@ -138,8 +149,9 @@ class SmsInput(InputChannel):
 
         return sms_webhook
 
-    async def receive(self, body: bytes, signature: Optional[str],
-                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Tuple[int, str]:
+    async def receive(
+        self, body: bytes, signature: Optional[str], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Tuple[int, str]:
         """Check and accept one webhook call; the message is handled in the background.
 
         Answering at once keeps us inside the provider's webhook timeout (15 s
@@ -175,8 +187,14 @@ class SmsInput(InputChannel):
         except Exception:
             logger.exception("SMS from %s could not be handled", label)
 
-    async def _process(self, phone: str, number_hash: str, label: str, body: str,
-                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    async def _process(
+        self,
+        phone: str,
+        number_hash: str,
+        label: str,
+        body: str,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
         keyword = parse_keyword(body)
         opted_out = await self._run(self.store.is_opted_out, number_hash)
         if keyword is Keyword.OPT_OUT:
@@ -229,8 +247,9 @@ class SmsOutput(OutputChannel):
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self._deliver(kwargs.get("sms_text") or text, [])
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         await self._deliver(kwargs.get("sms_text") or text, buttons)
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:

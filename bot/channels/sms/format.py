@@ -1,4 +1,5 @@
 """Pure SMS text handling: keywords, numbered options and splitting into parts."""
+
 import logging
 import re
 from enum import Enum
@@ -81,7 +82,7 @@ def split_sms(text: str, tail: str = "", limit: int = SMS_PART_CHARS, max_parts:
 def _units(text: str) -> List[Tuple[str, str]]:
     """(separator before, sentence) pairs; paragraph and line breaks are kept."""
     units: List[Tuple[str, str]] = []
-    for pi, paragraph in enumerate(re.split(r"\n\s*\n", (text or "").strip())):
+    for _pi, paragraph in enumerate(re.split(r"\n\s*\n", (text or "").strip())):
         for li, line in enumerate(paragraph.splitlines()):
             for si, sentence in enumerate(_SENTENCE_END.split(line.strip())):
                 if not sentence:

@@ -8,14 +8,17 @@ SMS_HASH_SALT, or, when that is unset, a key derived from SMS_AUTH_TOKEN.
 The derived key changes when the token is rotated, which would forget every
 opt-out, so production sets SMS_HASH_SALT.
 """
+
 import base64
 import hashlib
 import hmac
 from typing import Mapping, Optional, Sequence, Union
 from urllib.parse import parse_qs
 
-FormParams = Mapping[str, Union[str, Sequence[str]]]
 from bot.db.tables import SMS_SENDER_PREFIX as SENDER_PREFIX
+
+FormParams = Mapping[str, Union[str, Sequence[str]]]
+
 HASH_HEX_CHARS = 32  # 128 bits: no collisions in practice, and short in reports
 _DERIVATION_LABEL = b"pump-assistant sms number hash v1"
 

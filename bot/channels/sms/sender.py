@@ -4,6 +4,7 @@ Each HTTP attempt runs with requests in an executor thread so the Rasa
 server's event loop never waits on the network; the back-off between
 attempts is an asyncio sleep, so it holds no thread either.
 """
+
 import asyncio
 import logging
 from concurrent.futures import Executor
@@ -23,9 +24,17 @@ class Attempt:
 
 
 class MessagesApi:
-    def __init__(self, base_url: str, account_sid: str, auth_token: str, from_number: str,
-                 executor: Optional[Executor] = None, attempts: int = 3,
-                 timeout: float = 10.0, backoff: float = 1.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        executor: Optional[Executor] = None,
+        attempts: int = 3,
+        timeout: float = 10.0,
+        backoff: float = 1.0,
+    ) -> None:
         self.url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self.auth = (account_sid, auth_token)
         self.from_number = from_number
@@ -57,7 +66,9 @@ class MessagesApi:
     def post_once(self, to: str, body: str) -> Attempt:
         try:
             response = requests.post(
-                self.url, auth=self.auth, timeout=self.timeout,
+                self.url,
+                auth=self.auth,
+                timeout=self.timeout,
                 data={"To": to, "From": self.from_number, "Body": body},
             )
         except requests.Timeout:

@@ -4,6 +4,7 @@ Numbers are keyed by their salted hash (bot.channels.sms.security), never the
 number. The methods block on the database: the channel runs them in its
 executor, off the event loop.
 """
+
 import json
 from datetime import timedelta
 from typing import List, Optional
@@ -27,8 +28,11 @@ class SmsStore:
         """True the first time a MessageSid is seen; False for a redelivery."""
         try:
             with self.sessions.begin() as session:
-                session.execute(delete(SmsSeenMessage).where(
-                    SmsSeenMessage.received_at < utcnow() - timedelta(days=SEEN_MESSAGE_DAYS)))
+                session.execute(
+                    delete(SmsSeenMessage).where(
+                        SmsSeenMessage.received_at < utcnow() - timedelta(days=SEEN_MESSAGE_DAYS)
+                    )
+                )
                 session.add(SmsSeenMessage(message_sid=message_sid[:64]))
         except IntegrityError:
             return False

@@ -1,13 +1,14 @@
 """The SMS channel's own wording (knowledge/sms.yml), checked when the server starts."""
+
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Mapping
 
 from bot import KNOWLEDGE_DIR
 from bot.core.knowledge import KnowledgeError
 from bot.core.knowledge.contacts import CONTACT_FIELDS
-from bot.core.knowledge.topics import SMS_MAX_CHARS
 from bot.core.knowledge.shape import Shape
+from bot.core.knowledge.topics import SMS_MAX_CHARS
 
 SMS_FILE = "sms.yml"
 # Sent as they are (contacts filled in), so each must fit in one SMS.
@@ -49,8 +50,6 @@ def load_sms_texts(contacts: Mapping[str, str], root: Path = KNOWLEDGE_DIR) -> S
     used = s.placeholders(line, OPTION_FIELDS, OPTION_LINE)
     missing = [name for name in OPTION_FIELDS if name not in used]
     if missing:
-        raise KnowledgeError(
-            path, f"must use {', '.join('{' + m + '}' for m in missing)}", field=OPTION_LINE
-        )
+        raise KnowledgeError(path, f"must use {', '.join('{' + m + '}' for m in missing)}", field=OPTION_LINE)
     texts[OPTION_LINE] = line
     return SmsTexts(**texts)

@@ -6,6 +6,7 @@
 
 Rules in knowledge/escalation/rules.yml, words in knowledge/escalation/<language>.yml.
 """
+
 from bot.core.escalation.detector import Assessment, assess, assess_turns
 from bot.core.escalation.rules import Rules, load_rules
 

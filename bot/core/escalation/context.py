@@ -13,6 +13,7 @@ What a category does is data (rules.yml): "ignore" drops the mention,
 "clinic" lets it escalate at most to the clinic. Where doubtful, a mention
 stands, as escalation has always done.
 """
+
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -26,16 +27,17 @@ Span = Tuple[int, int]
 class Scope:
     category: str
     cue: Span
-    lo: int   # first token in scope
-    hi: int   # one past the last token in scope
+    lo: int  # first token in scope
+    hi: int  # one past the last token in scope
 
 
-def scopes(tokens: Sequence[Token], hits: Sequence[Tuple[str, int, int]],
-           categories: Dict[str, ContextCategory]) -> List[Scope]:
+def scopes(
+    tokens: Sequence[Token], hits: Sequence[Tuple[str, int, int]], categories: Dict[str, ContextCategory]
+) -> List[Scope]:
     """Scopes of the context cues among the matcher's hits."""
     pseudo = [(s, e) for name, s, e in hits if name == "pseudo"]
     stops: Dict[str, set] = {}
-    for name, s, e in hits:
+    for name, s, _e in hits:
         if name == "stop" or name.startswith("stop:"):
             stops.setdefault(name[5:], set()).add(s)
     out = []
@@ -83,8 +85,9 @@ class ScopeIndex:
         return list(seen.values())
 
 
-def effect(span: Span, index: ScopeIndex, categories: Dict[str, ContextCategory],
-           readings: bool = False) -> Optional[str]:
+def effect(
+    span: Span, index: ScopeIndex, categories: Dict[str, ContextCategory], readings: bool = False
+) -> Optional[str]:
     """The highest level this mention may reach: "emergency", "clinic" or None (ignored)."""
     start, end = span
     level = "emergency"

@@ -12,6 +12,7 @@ Deterministic and without Rasa, so it is fast and testable on its own:
 
 Emergency beats clinic; the reasons are texts of the reply's language.
 """
+
 import functools
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -27,14 +28,14 @@ Signals = Dict[str, Tuple[str, int]]
 
 @dataclass(frozen=True)
 class Assessment:
-    level: str                       # "emergency" | "clinic" | "none"
+    level: str  # "emergency" | "clinic" | "none"
     reasons: List[str] = field(default_factory=list)
     reason_keys: List[str] = field(default_factory=list)
     reading_mgdl: Optional[float] = None
     unit_unclear: bool = False
     pump_failure: bool = False
-    evidence: bool = False           # medical evidence (rules.yml `evidence`): a sign, a reading out of range
-    from_context: bool = False       # decided by earlier turns completed by this one
+    evidence: bool = False  # medical evidence (rules.yml `evidence`): a sign, a reading out of range
+    from_context: bool = False  # decided by earlier turns completed by this one
 
     @property
     def reason_text(self) -> str:
@@ -70,8 +71,7 @@ def _assess(text: str, rules: Rules, language: str) -> Assessment:
     return _decide(signals, readings, rules, reply)
 
 
-def assess_turns(text: str, earlier: Sequence[str], rules: Optional[Rules] = None,
-                 language: str = "en") -> Assessment:
+def assess_turns(text: str, earlier: Sequence[str], rules: Optional[Rules] = None, language: str = "en") -> Assessment:
     """The level of `text` as the latest of a family's messages.
 
     A message that completes earlier ones ("his sugar is" then "45"; "sick all
@@ -100,7 +100,7 @@ def _add(signals: Signals, name: str, cap: str, pos: int) -> None:
     if old is None:
         signals[name] = (cap, pos)
     else:
-        signals[name] = (max(old[0], cap, key=RANK.get), min(old[1], pos))
+        signals[name] = (max(old[0], cap, key=RANK.__getitem__), min(old[1], pos))
 
 
 def _signals(text: str, lex: Lexicon, rules: Rules) -> Tuple[Signals, List[Reading]]:
@@ -141,9 +141,10 @@ def _signals(text: str, lex: Lexicon, rules: Rules) -> Tuple[Signals, List[Readi
             _add(signals, "unit_unclear", cap, r.pos)
         elif r.low_check is not None and r.high_check is not None and low <= r.low_check and r.high_check <= high:
             _add(signals, "reading_in_range", cap, r.pos)  # a number that says "no concern"
-    for name, pos in zip(("meter_hi", "meter_lo"), meter_flags(t.repaired, lex.regexes)):
-        if pos is not None and cap_at(pos):
-            _add(signals, name, cap_at(pos), pos)
+    for name, pos in zip(("meter_hi", "meter_lo"), meter_flags(t.repaired, lex.regexes), strict=False):
+        cap = cap_at(pos) if pos is not None else None
+        if pos is not None and cap:
+            _add(signals, name, cap, pos)
     return signals, kept
 
 
@@ -159,14 +160,14 @@ def _decide(signals: Signals, readings: List[Reading], rules: Rules, lex: Lexico
                 break
             chosen.append(max(present, key=lambda cp: (RANK[cp[0]], -cp[1])))
         else:
-            level = min([rule.level] + [cap for cap, _ in chosen], key=RANK.get)
+            level = min([rule.level] + [cap for cap, _ in chosen], key=RANK.__getitem__)
             fired.append((min(pos for _, pos in chosen), level, rule.reason))
     fired.sort(key=lambda f: f[0])  # stable: ties keep the YAML's order
     keys: List[str] = []
     for _, _, key in fired:
         if key not in keys:
             keys.append(key)
-    level = max((lv for _, lv, _ in fired), key=RANK.get, default="none")
+    level = max((lv for _, lv, _ in fired), key=RANK.__getitem__, default="none")
     low, high = rules.thresholds["low_mgdl"], rules.thresholds["high_mgdl"]
     return Assessment(
         level=level,

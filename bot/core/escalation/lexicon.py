@@ -9,16 +9,18 @@ rules.yml. Loading checks that every concept, context category and reason of
 rules.yml is there, and every mistake raises KnowledgeError naming the file
 and the dotted field.
 """
+
 import bisect
 import functools
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Pattern, Tuple
+from typing import Dict, List, Optional, Pattern, Tuple
 
 from bot.core.escalation.normalise import fold, normalise
 from bot.core.escalation.numbers import NumberWords
-from bot.core.escalation.readings import Phrases, index_words
 from bot.core.escalation.patterns import HARD_BREAKS, Matcher, PatternError, Token, compile_pattern
+from bot.core.escalation.patterns import Pattern as CompiledPattern
+from bot.core.escalation.readings import Phrases, index_words
 from bot.core.escalation.rules import ESCALATION_DIR, LEVELS, Rules, load_rules, reason_keys
 from bot.core.escalation.words import Words
 from bot.core.knowledge.shape import Shape, load_yaml
@@ -27,20 +29,49 @@ Phrase = Tuple[str, ...]
 _WORD = re.compile(r"(?<![a-z0-9])[a-z]+(?![a-z0-9])")  # not "u" in "3u"
 _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?|#+|[^\sa-z\d#]")
 # readings.* word lists, as in the readings finder's docstring
-READING_WORDS = ("glucose_words", "subject_words", "thing_subjects", "link_words", "filler_words",
-                 "at_words", "verb_words", "verb_followers", "below_words", "above_words",
-                 "not_after", "not_before", "not_shortly_after", "blockers", "when_links", "when_words")
+READING_WORDS = (
+    "glucose_words",
+    "subject_words",
+    "thing_subjects",
+    "link_words",
+    "filler_words",
+    "at_words",
+    "verb_words",
+    "verb_followers",
+    "below_words",
+    "above_words",
+    "not_after",
+    "not_before",
+    "not_shortly_after",
+    "blockers",
+    "when_links",
+    "when_words",
+)
 READING_REGEXES = ("defuse", "meter_hi", "meter_lo")
-_TOP = ("language", "gap", "near", "spelling", "lemmas", "numbers", "keep_words", "classes", "concepts", "context",
-        "readings", "reasons", "classifier_reasons")
+_TOP = (
+    "language",
+    "gap",
+    "near",
+    "spelling",
+    "lemmas",
+    "numbers",
+    "keep_words",
+    "classes",
+    "concepts",
+    "context",
+    "readings",
+    "reasons",
+    "classifier_reasons",
+)
 
 
 @dataclass(frozen=True)
 class Text:
     """A message as one language's lexicon reads it."""
-    repaired: str                 # normalised, texting forms spelt out, typos repaired
+
+    repaired: str  # normalised, texting forms spelt out, typos repaired
     tokens: Tuple[Token, ...]
-    starts: Tuple[int, ...]       # token offsets, for mapping readings to tokens
+    starts: Tuple[int, ...]  # token offsets, for mapping readings to tokens
 
     def token_at(self, offset: int) -> int:
         return max(0, bisect.bisect_right(self.starts, offset) - 1)
@@ -70,7 +101,7 @@ class Lexicon:
         return Text(repaired, tuple(tokens), tuple(t.start for t in tokens))
 
 
-def load_lexicon(language: str, rules: Rules = None, path=None) -> Lexicon:
+def load_lexicon(language: str, rules: Optional[Rules] = None, path=None) -> Lexicon:
     rules = rules or load_rules()
     if path is None and rules is load_rules():
         return _default_lexicon(language)
@@ -87,18 +118,21 @@ def _load(path, language: str, rules: Rules) -> Lexicon:
     top = s.mapping(load_yaml(path), "", _TOP)
     if top["language"] != language:
         raise s.error("language", f"expected '{language}' (the file's name), got {top['language']!r}")
-    spelling = {fold(k): tuple(fold(s.text(v, f"spelling.{k}")).split())
-                for k, v in s.mapping(top["spelling"], "spelling", optional=None).items()}
-    lemmas = {fold(k): fold(s.text(v, f"lemmas.{k}")) for k, v in s.mapping(top["lemmas"], "lemmas", optional=None).items()}
-    words = Words(language, spelling, keep=[fold(w) for w in s.strings(top["keep_words"], "keep_words")],
-                  lemmas=lemmas)
+    spelling = {
+        fold(k): tuple(fold(s.text(v, f"spelling.{k}")).split())
+        for k, v in s.mapping(top["spelling"], "spelling", optional=None).items()
+    }
+    lemmas = {
+        fold(k): fold(s.text(v, f"lemmas.{k}")) for k, v in s.mapping(top["lemmas"], "lemmas", optional=None).items()
+    }
+    words = Words(language, spelling, keep=[fold(w) for w in s.strings(top["keep_words"], "keep_words")], lemmas=lemmas)
 
     classes: Dict[str, Tuple[Phrase, ...]] = {}
     for name, items in s.mapping(top["classes"], "classes", optional=None).items():
         phrases = s.strings(items, f"classes.{name}")
         classes[str(name)] = tuple(tuple(fold(p).split()) for p in phrases)
 
-    named: List[Tuple[str, object]] = []
+    named: List[Tuple[str, CompiledPattern]] = []
 
     def add(key: str, field: str, sources) -> None:
         for i, src in enumerate(s.strings(sources, field)):
@@ -130,8 +164,7 @@ def _load(path, language: str, rules: Rules) -> Lexicon:
                 add(f"t{mark}:{name}", f"{field}.{direction}", body[direction])
 
     rd = s.mapping(top["readings"], "readings", READING_WORDS + READING_REGEXES)
-    reading_words = {k: tuple(tuple(fold(w).split()) for w in s.strings(rd[k], f"readings.{k}"))
-                     for k in READING_WORDS}
+    reading_words = {k: tuple(tuple(fold(w).split()) for w in s.strings(rd[k], f"readings.{k}")) for k in READING_WORDS}
     regexes = {k: _join(s.regexes(rd[k], f"readings.{k}")) for k in READING_REGEXES}
 
     reasons_raw = s.mapping(top["reasons"], "reasons", tuple(sorted(reason_keys(rules))), optional=None)
@@ -146,8 +179,14 @@ def _load(path, language: str, rules: Rules) -> Lexicon:
     cr = s.mapping(top["classifier_reasons"], "classifier_reasons", LEVELS)
     classifier_reasons = {k: s.text(cr[k], f"classifier_reasons.{k}") for k in LEVELS}
 
-    lexicon_words = {w for _, p in named for seq in (p.left, p.right) if seq for e in seq
-                     for w in e.words | {x for ph in e.phrases for x in ph}}
+    lexicon_words = {
+        w
+        for _, p in named
+        for seq in (p.left, p.right)
+        if seq
+        for e in seq
+        for w in e.words | {x for ph in e.phrases for x in ph}
+    }
     words.add_targets(lexicon_words | {w for phrase in reading_words["glucose_words"] for w in phrase})
     words.known |= {w for phrases in reading_words.values() for phrase in phrases for w in phrase}
     words.keep_only(lexicon_words)
@@ -170,8 +209,10 @@ def _numbers(s: Shape, raw) -> NumberWords:
     for key in ("ones", "tens", "hundreds"):
         table = s.mapping(body[key], f"numbers.{key}", optional=None)
         values[key] = {fold(str(w)): int(s.whole(v, f"numbers.{key}.{w}")) for w, v in table.items()}
-    words = {key: tuple(fold(w) for w in s.strings(body[key], f"numbers.{key}", empty_ok=True))
-             for key in ("hundred", "point", "joiners")}
+    words = {
+        key: tuple(fold(w) for w in s.strings(body[key], f"numbers.{key}", empty_ok=True))
+        for key in ("hundred", "point", "joiners")
+    }
     return NumberWords(values["ones"], values["tens"], values["hundreds"], **words)
 
 

@@ -18,6 +18,7 @@ for a reading or a sign the text is made regular, in one linear pass each:
 
 The result has the same meaning in fewer spellings; offsets refer to it.
 """
+
 import re
 import unicodedata
 from typing import Pattern

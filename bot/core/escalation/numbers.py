@@ -4,6 +4,7 @@ Dictated messages spell numbers out; the readings finder reads digits. The
 words are each language's (the lexicon's `numbers` section). A lone "one" stays
 a word ("the wrong one", "no one"): it is never a reading.
 """
+
 import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
@@ -11,12 +12,12 @@ from typing import Dict, List, Optional, Tuple
 
 @dataclass(frozen=True)
 class NumberWords:
-    ones: Dict[str, int]        # one..nineteen
-    tens: Dict[str, int]        # twenty..ninety
-    hundreds: Dict[str, int]    # words that are a whole hundreds value ("doscientos": 200)
-    hundred: Tuple[str, ...]    # words that multiply by 100 ("hundred")
-    point: Tuple[str, ...]      # the decimal point ("point")
-    joiners: Tuple[str, ...]    # words allowed inside a number ("and", "y")
+    ones: Dict[str, int]  # one..nineteen
+    tens: Dict[str, int]  # twenty..ninety
+    hundreds: Dict[str, int]  # words that are a whole hundreds value ("doscientos": 200)
+    hundred: Tuple[str, ...]  # words that multiply by 100 ("hundred")
+    point: Tuple[str, ...]  # the decimal point ("point")
+    joiners: Tuple[str, ...]  # words allowed inside a number ("and", "y")
 
     def is_number_word(self, word: str) -> bool:
         return word in self.ones or word in self.tens or word in self.hundreds or word in self.hundred
@@ -31,7 +32,7 @@ class NumberWords:
             if value is None:
                 i += 1
                 continue
-            out.append(text[last:words[i].start()])
+            out.append(text[last : words[i].start()])
             tail = words[end - 1].group()
             # "the three hundreds", "in the fifties": a decade, as "300s", "50s"
             plural = tail.endswith("s") and (tail in self.hundred or tail in self.tens) and "." not in value
@@ -45,8 +46,13 @@ class NumberWords:
         whole, j = self._whole(words, i, text)
         if whole is None:
             return None, i
-        if j + 1 < len(words) and words[j].group() in self.point and _adjacent(words, j, text) \
-                and words[j + 1].group() in self.ones and self.ones[words[j + 1].group()] < 10:
+        if (
+            j + 1 < len(words)
+            and words[j].group() in self.point
+            and _adjacent(words, j, text)
+            and words[j + 1].group() in self.ones
+            and self.ones[words[j + 1].group()] < 10
+        ):
             return f"{whole}.{self.ones[words[j + 1].group()]}", j + 2
         only = words[i].group()
         if j == i + 1 and only in self.ones and self.ones[only] < 2:
@@ -60,8 +66,13 @@ class NumberWords:
             if j > i and not _adjacent(words, j, text):
                 break
             # "three hundred and ten", "cuarenta y cinco": a joiner only after tens or hundreds
-            if word in self.joiners and current >= 20 and current % 10 == 0 and j + 1 < len(words) \
-                    and self.is_number_word(words[j + 1].group()):
+            if (
+                word in self.joiners
+                and current >= 20
+                and current % 10 == 0
+                and j + 1 < len(words)
+                and self.is_number_word(words[j + 1].group())
+            ):
                 j += 1
                 continue
             if word in self.hundreds and not current:
@@ -81,5 +92,5 @@ class NumberWords:
 
 def _adjacent(words, j: int, text: str) -> bool:
     """Only spaces or a hyphen between words[j-1] and words[j]: "forty-five", not "forty, five"."""
-    between = text[words[j - 1].end():words[j].start()]
+    between = text[words[j - 1].end() : words[j].start()]
     return between.strip(" -") == ""

@@ -17,9 +17,10 @@ So "@cannot ... wake" matches "can not wake", "will not wake up",
 no new pattern. Matching walks the tokens once, trying only the patterns whose
 first word is the token's word or lemma, so cost grows linearly with the text.
 """
+
 import bisect
-from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 # Tokens that end a sentence: "&" pairs and context scopes stop there.
 HARD_BREAKS = frozenset({".", "!", "?", ";", "|", "\n"})
@@ -28,9 +29,9 @@ NUM = "@num"
 
 @dataclass(frozen=True)
 class Token:
-    text: str    # the word after spelling and typo repair
+    text: str  # the word after spelling and typo repair
     lemma: str
-    start: int   # offset in the repaired, normalised text
+    start: int  # offset in the repaired, normalised text
     sentence: int
 
     @property
@@ -40,12 +41,13 @@ class Token:
 
 @dataclass(frozen=True)
 class Elem:
-    kind: str                       # "words" | "phrases" | "num" | "gap"
+    kind: str  # "words" | "phrases" | "num" | "gap"
     words: FrozenSet[str] = frozenset()
     phrases: Tuple[Tuple[str, ...], ...] = ()
     optional: bool = False
-    low: float = float("-inf")      # bounds of a "num"
+    low: float = float("-inf")  # bounds of a "num"
     high: float = float("inf")
+    by_first: Dict[str, List[Tuple[str, ...]]] = field(default_factory=dict, init=False, compare=False)
 
     def __post_init__(self) -> None:
         # Phrases by first word: one look-up per token instead of a scan.
@@ -87,7 +89,7 @@ def _compile_seq(source: str, classes) -> Seq:
         optional = raw.endswith("?") and len(raw) > 1
         word = raw[:-1] if optional else raw
         if word == NUM or word.startswith(NUM + ":"):
-            low, high = _bounds(word[len(NUM) + 1:]) if ":" in word else (float("-inf"), float("inf"))
+            low, high = _bounds(word[len(NUM) + 1 :]) if ":" in word else (float("-inf"), float("inf"))
             elems.append(Elem("num", optional=optional, low=low, high=high))
         elif word.startswith("@"):
             if word[1:] not in classes:
@@ -125,7 +127,7 @@ def _max_len(seq: Seq, gap: int) -> int:
 
 def first_keys(seq: Seq) -> FrozenSet[str]:
     """Words (or NUM) that can start a match of `seq`: the index keys."""
-    keys = set()
+    keys: Set[str] = set()
     for elem in seq:
         if elem.kind == "words":
             keys |= elem.words
@@ -159,7 +161,8 @@ def _elem_ends(tokens: Sequence[Token], i: int, elem: Elem) -> Iterator[int]:
         for phrase in candidates:
             n = len(phrase)
             if i + n <= len(tokens) and all(
-                    tokens[i + k].text == w or tokens[i + k].lemma == w for k, w in enumerate(phrase[1:], 1)):
+                tokens[i + k].text == w or tokens[i + k].lemma == w for k, w in enumerate(phrase[1:], 1)
+            ):
                 yield i + n
 
 

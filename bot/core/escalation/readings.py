@@ -27,6 +27,7 @@ not_shortly_after words (ketones, A1c) are never readings, and `defuse`
 patterns remove phone numbers, clock times, dates, percentages, heights,
 A1c/ketone values and device model numbers before any of this.
 """
+
 import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Pattern, Sequence, Tuple
@@ -44,11 +45,11 @@ _TIME_WORDS = {"at", "by", "until", "till", "til"}
 
 @dataclass(frozen=True)
 class Reading:
-    mgdl: Optional[float]       # representative value; None if the unit is unclear
+    mgdl: Optional[float]  # representative value; None if the unit is unclear
     low_check: Optional[float]  # compared with low_mgdl (None: cannot be low)
     high_check: Optional[float]  # compared with high_mgdl (None: cannot be high)
     unit_unclear: bool
-    pos: int                    # character offset in the normalised text
+    pos: int  # character offset in the normalised text
 
 
 class Phrases:
@@ -65,14 +66,14 @@ class Phrases:
         """Length of the longest phrase ending at tokens[end] (0 if none)."""
         for p in self.by_last.get(tokens[end], ()) if 0 <= end < len(tokens) else ():
             n = len(p)
-            if end - n + 1 >= 0 and tuple(tokens[end - n + 1:end + 1]) == p:
+            if end - n + 1 >= 0 and tuple(tokens[end - n + 1 : end + 1]) == p:
                 return n
         return 0
 
     def at(self, tokens: Sequence[str], start: int) -> int:
         """Length of the longest phrase starting at tokens[start] (0 if none)."""
         for p in self.by_first.get(tokens[start], ()) if 0 <= start < len(tokens) else ():
-            if tuple(tokens[start:start + len(p)]) == p:
+            if tuple(tokens[start : start + len(p)]) == p:
                 return len(p)
         return 0
 
@@ -242,17 +243,21 @@ class _Finder:
         if not subject and not decimal and value <= 12 and i > 0 and tokens[i - 1] in _TIME_WORDS:
             return None  # a clock hour: "check her bg at 3"
         strong_unit = unit in self.rules.units["mgdl"] or unit in self.rules.units["mmol"]
-        clean_next = nxt >= len(tokens) or not tokens[nxt][0].isalpha() or bool(
-            w["verb_followers"].at(tokens, nxt))
+        clean_next = nxt >= len(tokens) or not tokens[nxt][0].isalpha() or bool(w["verb_followers"].at(tokens, nxt))
         if not strong_unit and not decimal and value < th["ambiguous_min"] and not clean_next:
             return None  # small whole numbers are mostly counts: "share for 2 phones"
         if plural and value < 40 and not (subject or self.anchored(i) or self.verb_form(i)):
             return None  # "her 20s" is an age decade; "running 17s" is not
-        tied = (strong_unit or subject or plural or self.anchored(i)
-                or (decimal and (self.loose_decimal(i, clean_next) or self.linked_decimal(i, clean_next)))
-                or self.leading(i, value, clean_next)
-                or self.timed(nxt, value)
-                or (i > 0 and self.w["at_words"].back(tokens, i - 1) and value > 24 and clean_next))
+        tied = (
+            strong_unit
+            or subject
+            or plural
+            or self.anchored(i)
+            or (decimal and (self.loose_decimal(i, clean_next) or self.linked_decimal(i, clean_next)))
+            or self.leading(i, value, clean_next)
+            or self.timed(nxt, value)
+            or (i > 0 and self.w["at_words"].back(tokens, i - 1) and value > 24 and clean_next)
+        )
         # Weakest tie, a reporting verb: no small counts, no unknown word after.
         if not tied and not (self.verb_form(i) and clean_next and (decimal or value >= th["ambiguous_min"])):
             return None
@@ -265,12 +270,12 @@ class _Candidate:
     decimal: bool
     plural: bool
     unit: Optional[str]
-    modifier: str              # word before, for "high 200s"
+    modifier: str  # word before, for "high 200s"
     comparator: Optional[str]  # "below" / "above" / None
     pos: int
 
     def family(self, rules: Rules) -> Optional[str]:
-        """"mgdl", "mmol", or None when the unit is unclear."""
+        """ "mgdl", "mmol", or None when the unit is unclear."""
         th, u, v = rules.thresholds, rules.units, self.value
         if self.unit in u["mmol"]:
             return "mgdl" if v > th["mmol_max"] else "mmol"  # "300 mmol" is a slip
@@ -302,12 +307,14 @@ def find_readings(text: str, rules: Rules, words: Dict[str, Phrases]) -> List[Re
         mg = c.value * factor
         if mg > rules.thresholds["max_mgdl"]:
             continue  # beyond any meter: "is 911 the number to call"
-        lo, hi = (mg, mg)
+        lo: Optional[float] = mg
+        hi: Optional[float] = mg
         if c.plural:
-            lo, hi = (x * factor for x in _decade(c.value, c.modifier, family))
+            first, last = (x * factor for x in _decade(c.value, c.modifier, family))
+            lo, hi = first, last
             # Report the start of the range, or of its escalating part ("250s" -> 259).
             high = rules.thresholds["high_mgdl"]
-            mg = hi if lo <= high < hi else lo
+            mg = last if first <= high < last else first
         if c.comparator == "below":
             # "under 70" is certainly below 70; "under 300" is said to reassure.
             lo, hi = mg - 0.01, None
@@ -330,7 +337,9 @@ def _decade(value: float, modifier: str, family: str) -> Tuple[float, float]:
 
 def meter_flags(text: str, regexes: Dict[str, Pattern]) -> Tuple[Optional[int], Optional[int]]:
     """Positions of a meter/CGM "HI" and "LO" reading, if any."""
+
     def first(key: str) -> Optional[int]:
         m = regexes[key].search(text)
         return m.start() if m else None
+
     return first("meter_hi"), first("meter_lo")

@@ -7,10 +7,11 @@ emergency or a clinic concern). Words live in the per-language lexicons
 (bot/core/escalation/lexicon.py). Every mistake raises KnowledgeError naming the
 file and the dotted field.
 """
+
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, Optional, Tuple, Union
+from typing import Any, Dict, FrozenSet, Optional, Tuple, Union
 
 from bot import KNOWLEDGE_DIR
 from bot.core.escalation.levels import LEVELS, RANK  # noqa: F401  (RANK: re-exported for callers)
@@ -23,25 +24,33 @@ READING_SIGNALS = ("reading_low", "reading_high", "reading_in_range", "meter_hi"
 # Concepts Python reads directly (Assessment.pump_failure picks the reply).
 REQUIRED_CONCEPTS = ("pump_failure",)
 CONTEXT_EFFECTS = ("ignore", "clinic")
-_THRESHOLDS = ("low_mgdl", "high_mgdl", "ambiguous_min", "ambiguous_max", "mmol_max", "max_mgdl", "age_max",
-               "window_words")
+_THRESHOLDS = (
+    "low_mgdl",
+    "high_mgdl",
+    "ambiguous_min",
+    "ambiguous_max",
+    "mmol_max",
+    "max_mgdl",
+    "age_max",
+    "window_words",
+)
 
 
 @dataclass(frozen=True)
 class Rule:
     level: str
-    reason: str                             # key into each lexicon's reasons
-    all: Tuple[FrozenSet[str], ...]         # every group needs one of its signals
+    reason: str  # key into each lexicon's reasons
+    all: Tuple[FrozenSet[str], ...]  # every group needs one of its signals
     none: FrozenSet[str]
 
 
 @dataclass(frozen=True)
 class ContextCategory:
     name: str
-    scope: int            # words a cue reaches
+    scope: int  # words a cue reaches
     stop_at_comma: bool
-    effect: str           # "ignore": the mention does not count; "clinic": at most clinic
-    readings: bool        # whether it applies to blood-sugar readings too
+    effect: str  # "ignore": the mention does not count; "clinic": at most clinic
+    readings: bool  # whether it applies to blood-sugar readings too
     stop_at_terminators: bool
 
 
@@ -49,14 +58,14 @@ class ContextCategory:
 class Rules:
     path: str
     languages: Tuple[str, ...]
-    units: Dict[str, object]
+    units: Dict[str, Any]
     thresholds: Dict[str, float]
-    concepts: Dict[str, str]                 # name -> what it means
+    concepts: Dict[str, str]  # name -> what it means
     context: Dict[str, ContextCategory]
     conversation_turns: int
     conversation_minutes: float
     rules: Tuple[Rule, ...]
-    evidence: FrozenSet[str]                 # signals that let the classifier's escalation stand
+    evidence: FrozenSet[str]  # signals that let the classifier's escalation stand
 
     @property
     def signals(self) -> FrozenSet[str]:
@@ -75,11 +84,14 @@ def _default_rules() -> Rules:
 
 def _load(path: Path) -> Rules:
     s = Shape(path)
-    top = s.mapping(load_yaml(path), "", ("languages", "units", "thresholds", "conversation",
-                                          "context", "concepts", "evidence", "rules"))
+    top = s.mapping(
+        load_yaml(path),
+        "",
+        ("languages", "units", "thresholds", "conversation", "context", "concepts", "evidence", "rules"),
+    )
     languages = s.strings(top["languages"], "languages")
     units_raw = s.mapping(top["units"], "units", ("mmol_to_mgdl", "mgdl", "mgdl_weak", "mmol"))
-    units = {"mmol_to_mgdl": s.number(units_raw["mmol_to_mgdl"], "units.mmol_to_mgdl")}
+    units: Dict[str, Any] = {"mmol_to_mgdl": s.number(units_raw["mmol_to_mgdl"], "units.mmol_to_mgdl")}
     units.update({k: s.strings(units_raw[k], f"units.{k}") for k in ("mgdl", "mgdl_weak", "mmol")})
     th_raw = s.mapping(top["thresholds"], "thresholds", _THRESHOLDS)
     th = {k: s.number(th_raw[k], f"thresholds.{k}") for k in _THRESHOLDS}
@@ -97,14 +109,21 @@ def _load(path: Path) -> Rules:
     for name, body in s.mapping(top["context"], "context", optional=None).items():
         field = f"context.{name}"
         body = s.mapping(body, field, ("scope", "effect"), ("stop_at_comma", "readings", "stop_at_terminators"))
-        flags = {k: body.get(k, default) for k, default in (
-            ("stop_at_comma", False), ("readings", True), ("stop_at_terminators", True))}
+        flags = {
+            k: body.get(k, default)
+            for k, default in (("stop_at_comma", False), ("readings", True), ("stop_at_terminators", True))
+        }
         for key, value in flags.items():
             if not isinstance(value, bool):
                 raise s.error(f"{field}.{key}", f"expected true or false, got {value!r}")
-        context[name] = ContextCategory(name, s.whole(body["scope"], f"{field}.scope", 1), flags["stop_at_comma"],
-                                        s.choice(body["effect"], f"{field}.effect", CONTEXT_EFFECTS),
-                                        flags["readings"], flags["stop_at_terminators"])
+        context[name] = ContextCategory(
+            name,
+            s.whole(body["scope"], f"{field}.scope", 1),
+            flags["stop_at_comma"],
+            s.choice(body["effect"], f"{field}.effect", CONTEXT_EFFECTS),
+            flags["readings"],
+            flags["stop_at_terminators"],
+        )
     return Rules(
         path=str(path),
         languages=languages,
@@ -115,8 +134,11 @@ def _load(path: Path) -> Rules:
         conversation_turns=s.whole(conv["turns"], "conversation.turns"),
         conversation_minutes=s.number(conv["minutes"], "conversation.minutes"),
         rules=_rules(s, top["rules"], frozenset(concepts) | frozenset(READING_SIGNALS)),
-        evidence=frozenset(_known(s, s.strings(top["evidence"], "evidence"),
-                                  frozenset(concepts) | frozenset(READING_SIGNALS), "evidence")),
+        evidence=frozenset(
+            _known(
+                s, s.strings(top["evidence"], "evidence"), frozenset(concepts) | frozenset(READING_SIGNALS), "evidence"
+            )
+        ),
     )
 
 
@@ -146,8 +168,11 @@ def _rules(s: Shape, raw, known: FrozenSet[str]) -> Tuple[Rule, ...]:
             raise s.error(f"{field}.all", "expected a non-empty list of signals (or lists of signals)")
         groups = []
         for j, item in enumerate(body["all"]):
-            names = s.strings(item, f"{field}.all[{j}]") if isinstance(item, list) else (
-                s.strings([item], f"{field}.all[{j}]"))
+            names = (
+                s.strings(item, f"{field}.all[{j}]")
+                if isinstance(item, list)
+                else (s.strings([item], f"{field}.all[{j}]"))
+            )
             groups.append(frozenset(_known(s, names, known, f"{field}.all")))
         none = _known(s, s.strings(body["none"], f"{field}.none"), known, f"{field}.none") if "none" in body else ()
         out.append(Rule(level, reason, tuple(groups), frozenset(none)))

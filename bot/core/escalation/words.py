@@ -9,21 +9,23 @@ word by edit distance (1 edit from 5 letters, 2 from 8: "siezure",
 "vomitting", "unconcious", "konvulsing"), found with precomputed deletions
 (SymSpell), so a message costs a few dictionary look-ups a word.
 """
+
 import functools
 import gzip
 import json
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, Optional, Set, Tuple
 
-MIN_FUZZY = 5   # shorter words are too easily another word
+MIN_FUZZY = 5  # shorter words are too easily another word
 MAX_FUZZY = 20  # no lexicon word is longer: "aaaa..." costs nothing
-LONG_WORD = 8   # from here, two edits are allowed
+LONG_WORD = 8  # from here, two edits are allowed
 
 
 def lemma_table(language: str) -> Dict[str, str]:
     """spaCy's lookup lemma table for `language`, accents folded like the text."""
-    from bot.core.escalation.normalise import fold
     import spacy_lookups_data
+
+    from bot.core.escalation.normalise import fold
 
     path = Path(spacy_lookups_data.__file__).parent / "data" / f"{language}_lemma_lookup.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as fh:
@@ -38,7 +40,7 @@ def lemma_table(language: str) -> Dict[str, str]:
 def _deletes(word: str, edits: int) -> Set[str]:
     out, frontier = set(), {word}
     for _ in range(edits):
-        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
         out |= frontier
     return out
 
@@ -63,8 +65,13 @@ def allowed_edits(word: str) -> int:
 class Words:
     """Lemmatiser, spelling map and typo repair for one language."""
 
-    def __init__(self, language: str, spelling: Dict[str, Tuple[str, ...]],
-                 keep: Iterable[str] = (), lemmas: Optional[Dict[str, str]] = None) -> None:
+    def __init__(
+        self,
+        language: str,
+        spelling: Dict[str, Tuple[str, ...]],
+        keep: Iterable[str] = (),
+        lemmas: Optional[Dict[str, str]] = None,
+    ) -> None:
         # The lexicon's own lemmas first: the tables have slips ("does" -> "doe").
         self.table = {**lemma_table(language), **(lemmas or {})}
         self.spelling = spelling
@@ -108,7 +115,8 @@ class Words:
                     best = (dist, target)
         return best[1] if best else None
 
-    @functools.lru_cache(maxsize=4096)
+    # One Words per language lives as long as the process: caching on self is no leak.
+    @functools.lru_cache(maxsize=4096)  # noqa: B019
     def expand(self, word: str) -> Tuple[str, ...]:
         """Words that `word` stands for: texting forms spelt out, typos repaired."""
         if word in self.spelling:

@@ -1,4 +1,5 @@
 """Handout content as data: loading, validation and lookup."""
+
 from bot.core.knowledge.errors import KnowledgeError
 from bot.core.knowledge.repository import Knowledge, get_knowledge
 from bot.core.knowledge.topics import Topic

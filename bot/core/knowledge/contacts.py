@@ -1,4 +1,5 @@
 """Clinic contacts: placeholders in knowledge/contacts.yml, real values from the environment."""
+
 import os
 from pathlib import Path
 from typing import Dict, Mapping, Optional

@@ -1,5 +1,7 @@
 """The one error type every knowledge/ problem raises, naming where it is."""
-from typing import Optional
+
+from os import PathLike
+from typing import Optional, Union
 
 
 class KnowledgeError(ValueError):
@@ -11,7 +13,7 @@ class KnowledgeError(ValueError):
 
     def __init__(
         self,
-        file: str,
+        file: Union[str, "PathLike[str]"],
         message: str,
         topic: Optional[str] = None,
         field: Optional[str] = None,

@@ -1,4 +1,5 @@
 """The knowledge repository: everything in knowledge/, loaded and cross-checked once."""
+
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
@@ -6,9 +7,9 @@ from typing import Dict, List, Mapping, Optional
 from bot import KNOWLEDGE_DIR
 from bot.core.knowledge.contacts import CONTACT_FIELDS, load_contacts
 from bot.core.knowledge.errors import KnowledgeError
+from bot.core.knowledge.shape import Shape
 from bot.core.knowledge.terms import load_terms
 from bot.core.knowledge.topics import SMS_MAX_CHARS, Topic, check_sources, load_topic_file
-from bot.core.knowledge.shape import Shape
 
 # Placeholders a reply may use beyond the contacts; filled per message by Rasa.
 RUNTIME_PLACEHOLDERS = ("escalation_reason",)
@@ -47,9 +48,7 @@ class Knowledge:
         for topic in self.topics:
             for related in topic.related:
                 if related not in self.by_id or related == topic.id:
-                    raise KnowledgeError(
-                        topic.file, f"related topic '{related}' does not exist", topic.id, "related"
-                    )
+                    raise KnowledgeError(topic.file, f"related topic '{related}' does not exist", topic.id, "related")
             for field in ("answer", "sms", "title"):
                 Shape(topic.file).placeholders(getattr(topic, field), CONTACT_FIELDS, field, topic.id)
             sms = self.fill(topic.sms)

@@ -6,6 +6,7 @@ dotted field ("rules[3].level", "concepts.seizure.patterns[2]") so staff can
 find a mistake without reading Python. `placeholders` is the one check of
 {placeholders} in texts.
 """
+
 import re
 import string
 from pathlib import Path
@@ -44,8 +45,14 @@ class Shape:
         self.mapping(data, "", (top_key,))
         return data[top_key]
 
-    def mapping(self, value: Any, field: str, required: Iterable[str] = (),
-                optional: Optional[Iterable[str]] = (), topic: Optional[str] = None) -> Dict[str, Any]:
+    def mapping(
+        self,
+        value: Any,
+        field: str,
+        required: Iterable[str] = (),
+        optional: Optional[Iterable[str]] = (),
+        topic: Optional[str] = None,
+    ) -> Dict[str, Any]:
         """A mapping with exactly these keys (`optional` None: any other key allowed)."""
         if not isinstance(value, dict):
             raise self.error(field, f"expected a mapping, got {type(value).__name__}", topic)
@@ -55,8 +62,9 @@ class Shape:
             allowed = set(required) | set(optional)
             for key in value:
                 if key not in allowed:
-                    raise self.error(prefix + str(key),
-                                     f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})", topic)
+                    raise self.error(
+                        prefix + str(key), f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})", topic
+                    )
         for key in required:
             if value.get(key) is None:
                 raise self.error(prefix + key, "missing required field", topic)

@@ -1,4 +1,5 @@
 """Domain terms for the spaCy entity ruler (knowledge/terms.yml)."""
+
 from pathlib import Path
 from typing import Dict, List
 

@@ -1,4 +1,5 @@
 """Topic answers: one YAML entry per handout topic, checked field by field."""
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
@@ -70,9 +71,7 @@ def check_sources(topics: List[Topic], sources: Dict[str, Dict[str, Any]]) -> No
     for topic in topics:
         document = sources.get(topic.source.document)
         if document is None:
-            raise KnowledgeError(
-                topic.file, f"unknown document '{topic.source.document}'", topic.id, "source.document"
-            )
+            raise KnowledgeError(topic.file, f"unknown document '{topic.source.document}'", topic.id, "source.document")
         if topic.source.section not in document["sections"]:
             raise KnowledgeError(
                 topic.file,

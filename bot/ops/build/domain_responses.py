@@ -5,6 +5,7 @@ server can send them with no action server. Contact placeholders stay in the
 text; bot.rasa.nlg fills them at run time from knowledge/contacts.yml and the
 environment, so changing a phone number needs no retraining.
 """
+from typing import Any, Dict
 from pathlib import Path
 
 import yaml
@@ -23,7 +24,7 @@ NOT_RESPONSES = {PUMP_FAILURE_VARIANT, "answer_unavailable", "message_too_long"}
 
 def render() -> str:
     replies = get_knowledge().replies
-    responses = {}
+    responses: Dict[str, Any] = {}
     for name, text in replies.items():
         if name in NOT_RESPONSES:
             continue

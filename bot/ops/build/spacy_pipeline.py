@@ -6,6 +6,7 @@ fed from knowledge/terms.yml. It is installed into the venv as the package
 `en_pump_nlp`, so SpacyNLP finds it by name from any working directory
 (a path in config.yml would break when Rasa runs from another folder).
 """
+from typing import Any
 import hashlib
 import json
 import shutil
@@ -51,7 +52,7 @@ def _installed_fingerprint() -> str:
         module = __import__(PACKAGE)
     except ImportError:
         return ""
-    stamp = Path(module.__file__).parent / "fingerprint.txt"
+    stamp = Path(module.__file__ or "").parent / "fingerprint.txt"
     return stamp.read_text().strip() if stamp.exists() else ""
 
 
@@ -66,7 +67,7 @@ def build(force: bool = False) -> bool:
 
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    ruler = nlp.add_pipe("entity_ruler")
+    ruler: Any = nlp.add_pipe("entity_ruler")
     nlp.initialize()  # loads the lemma tables from spacy-lookups-data; clears the ruler
     ruler.add_patterns(patterns)
     nlp.meta.update({"name": "pump_nlp", "version": VERSION, "description": __doc__.split("\n")[0]})
