@@ -1,6 +1,6 @@
 # One image for the Rasa server, the action server and the clinic page (docker-compose.yml
 # picks the command). The Makefile does the work, as on a developer machine: `make train`
-# creates .venv (Python 3.10), pip-installs the project, builds the spaCy pipeline, the
+# creates .venv (Python 3.10), installs the versions of requirements.lock and the project, builds the spaCy pipeline, the
 # generated responses and the widget's npm packages, and trains the model.
 FROM python:3.10-slim
 
@@ -15,7 +15,7 @@ ENV RASA_TELEMETRY_ENABLED=false \
 WORKDIR /app
 
 # Only what the assistant needs (no .venv, var/, node_modules or test output from the host).
-COPY pyproject.toml Makefile README.md config.yml endpoints.yml credentials.yml ./
+COPY pyproject.toml requirements.lock Makefile README.md config.yml endpoints.yml credentials.yml ./
 COPY bot/ bot/
 COPY actions/ actions/
 COPY knowledge/ knowledge/
