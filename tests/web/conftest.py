@@ -33,7 +33,7 @@ def web_stack(tmp_path_factory):
         env = base_env(workdir, {"RASA_URL": rasa.url})
         log = open(workdir / f"web-{web_port}.log", "w")
         web = subprocess.Popen(
-            [sys.executable, "-m", "bot.web.server", "--host", "127.0.0.1", "--port", str(web_port)],
+            [sys.executable, "-m", "bot.web", "--host", "127.0.0.1", "--port", str(web_port)],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log,

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from bot import web
+from bot.web import server as web
 from bot.ops.serve import commands
 from tools.stack.servers import free_port
 
