@@ -7,8 +7,8 @@ import urllib.request
 
 import pytest
 
-from bot.web import server as web
 from bot.ops.serve import commands
+from bot.web import server as web
 from tools.stack.servers import free_port
 
 CONTACTS = {"clinic_phone": "555-0142"}
