@@ -79,12 +79,15 @@ lint: $(STAMP)
 
 # Debian packages for the tests, whichever are missing, in one apt-get: chromium for the
 # browser tests (tests/web/; Playwright never downloads one), postgresql and redis-server
-# for tests/reliability (they start their own throwaway servers on free loopback ports).
+# for tests/reliability (they start their own throwaway servers on free loopback ports),
+# nginx-light and openssl to check deploy/nginx.conf with the real nginx.
 system-deps:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null 2>&1 || test -x /usr/bin/redis-server || missing="$$missing redis-server"; \
+	test -x /usr/sbin/nginx || missing="$$missing nginx-light"; \
+	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
 	if [ -n "$$missing" ]; then \
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  echo "Installing Debian packages:$$missing"; \

@@ -31,6 +31,8 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from sanic import response
 
+from bot.channels.unavailable import replies_when_store_down, store_down
+
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 255  # Rasa's SQLTrackerStore: events.sender_id is VARCHAR(255)
@@ -140,10 +142,20 @@ def guard_socketio_handlers(
         if checked is None:
             return
         checked["message"], cut = capped(checked["message"])
-        await handle_message(sid, checked)
+        # Rasa's handler answers in the room of the conversation id.
+        room = checked.get("session_id") if session_persistence else sid
+        try:
+            await handle_message(sid, checked)
+        except Exception as exc:  # never the text in the log: it may be health information
+            down = store_down(exc)
+            if down is None:
+                logger.error("socket.io message in %s failed: %s", room, exc.__class__.__name__)
+                return
+            logger.error("socket.io message in %s not handled: %s", room, down)
+            for text in replies_when_store_down(checked["message"]):
+                await sio.emit(bot_message_evt, {"text": text}, room=room, namespace=namespace)
+            return
         if cut:
-            # Rasa's handler answers in the room of the conversation id.
-            room = checked.get("session_id") if session_persistence else sid
             await sio.emit(bot_message_evt, {"text": too_long_reply()}, room=room, namespace=namespace)
 
     async def checked_session_request(sid: Text, data: Any = None, *_more: Any) -> None:

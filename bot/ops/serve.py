@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from bot import PROJECT_ROOT
+from bot.ops.rasa_server import bind_address
 from bot.ops.training import MODEL_DIR
 
 
@@ -24,16 +25,24 @@ def rasa_env() -> Dict[str, str]:
     env = dict(os.environ)
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # rasa_sdk listens on SANIC_HOST (0.0.0.0 unless set): the action server is for Rasa only.
+    env["SANIC_HOST"] = bind_address(env)
     return env
 
 
 def commands(rasa_port: int = 5005, action_port: int = 5055, web_port: Optional[int] = 8080) -> Dict[str, List[str]]:
+    """What `make run` starts. Every server listens on BIND_ADDRESS, by default
+    127.0.0.1 (this machine only); Rasa's HTTP API is on only with a token
+    (RASA_API_TOKEN or RASA_API_TOKEN_FILE, never on a command line)."""
+    host = bind_address()
     cmds = {
         "action server": [_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
         "rasa server": [
-            _bin("rasa"),
-            "run",
-            "--enable-api",
+            sys.executable,
+            "-m",
+            "bot.ops.rasa_server",
+            "--interface",
+            host,
             "--port",
             str(rasa_port),
             "--model",
@@ -44,21 +53,20 @@ def commands(rasa_port: int = 5005, action_port: int = 5055, web_port: Optional[
             "credentials.yml",
         ],
     }
-    # The HTTP API can read any conversation: protect it with a token when one is set.
-    if os.environ.get("RASA_API_TOKEN"):
-        cmds["rasa server"] += ["--auth-token", os.environ["RASA_API_TOKEN"]]
     web_dir = PROJECT_ROOT / "web"
     if web_port and (web_dir / "index.html").exists():
-        cmds["web page"] = [sys.executable, "-m", "bot.web", "--port", str(web_port)]
+        cmds["web page"] = [sys.executable, "-m", "bot.web", "--host", host, "--port", str(web_port)]
     return cmds
 
 
 def _model_status(port: int) -> Optional[int]:
-    """HTTP status of Rasa's /status: 200 model loaded, 409 no model; None while starting."""
+    """HTTP status of the REST channel's readiness: 200 model loaded, 503 not; None while starting.
+
+    (Rasa's own /status belongs to its HTTP API, which is off without a token.)"""
     import requests
 
     try:
-        return requests.get(f"http://127.0.0.1:{port}/status", timeout=2).status_code
+        return requests.get(f"http://127.0.0.1:{port}/webhooks/rest/ready", timeout=2).status_code
     except requests.RequestException:
         return None
 
@@ -122,7 +130,16 @@ def shell() -> int:
     )
     try:
         return subprocess.call(
-            [_bin("rasa"), "shell", "--model", str(MODEL_DIR), "--endpoints", "endpoints.yml"],
+            [
+                _bin("rasa"),
+                "shell",
+                "--model",
+                str(MODEL_DIR),
+                "--endpoints",
+                "endpoints.yml",
+                "--interface",
+                bind_address(),
+            ],
             cwd=PROJECT_ROOT,
             env=rasa_env(),
         )

@@ -9,38 +9,61 @@ other Rasa version: each patch replaces code that may differ there.
 The patches:
 
 - RemoteAction.run: Rasa logs a failed custom action and then says nothing,
-  so a family would be left without a reply. Any failure to reach or use the
-  action server becomes the `answer_unavailable` reply from
-  knowledge/replies.yml, with the clinic contact. A rejection raised on
-  purpose by an action still propagates.
+  so a family would be left without a reply; and it waits up to 5 minutes
+  for an action server that accepts the connection but never answers, while
+  the conversation's lock holds every later message (an emergency included).
+  The call is bounded by ACTION_TIMEOUT_SECONDS (env ACTION_TIMEOUT_SECONDS,
+  default 3), and any failure to reach or use the action server becomes the
+  `answer_unavailable` reply from knowledge/replies.yml, with the clinic
+  contact. A rejection raised on purpose by an action still propagates.
 - RemoteAction._validate_action_result: Rasa checks every action server
   response with jsonschema.validate(), which re-checks the schema itself and
   rebuilds a validator each time: about 38 ms of CPU per answer. The same
   schema is checked with one validator built once (about 0.03 ms).
 - Event.resolve_by_type: Rasa walks every Event subclass for every stored
   event it loads (two thirds of a tracker load); the answer is cached.
+- FailSafeTrackerStore.retrieve / retrieve_full_tracker / save: Rasa answers
+  a failed load with None (a fresh conversation) and keeps a failed save in
+  memory only, where the next successful save can skip it. Errors now reach
+  the channel, which says the assistant cannot answer right now
+  (bot/rasa/tracker_store.py retries first).
 
 Private Rasa APIs the project relies on (check them when Rasa is upgraded):
 PRIVATE_APIS below, each with where it is used.
 """
 
+import asyncio
 import logging
+import os
 from typing import Any, Dict, List, Optional, Text
 
 import jsonschema
 import rasa
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.events import BotUttered, Event
 
 from bot.core.knowledge import get_knowledge
 
 RASA_VERSION = "3.6.21"
+# An answer takes the action server about 2 ms; a few seconds means it is stuck.
+ACTION_TIMEOUT_SECONDS = float(os.environ.get("ACTION_TIMEOUT_SECONDS") or 3)
 
 # (private name, where the project uses it, what for)
 PRIVATE_APIS = (
     ("rasa.core.actions.action.RemoteAction.run", "bot/rasa/patches.py", "polite reply when the action server fails"),
     ("rasa.core.actions.action.RemoteAction._validate_action_result", "bot/rasa/patches.py", "one compiled validator"),
     ("rasa.shared.core.events.Event.resolve_by_type", "bot/rasa/patches.py", "cached event class look-up"),
+    (
+        "rasa.core.tracker_store.FailSafeTrackerStore._tracker_store",
+        "bot/rasa/patches.py",
+        "errors of the tracker store reach the channel",
+    ),
+    (
+        "rasa.core.tracker_store.SQLTrackerStore._event_query / session_scope",
+        "bot/rasa/tracker_store.py",
+        "loads run in a thread, retried",
+    ),
     (
         "rasa.core.tracker_store.SQLTrackerStore._additional_events",
         "bot/rasa/tracker_store.py",
@@ -90,6 +113,9 @@ def install() -> None:
     RemoteAction.run = _run_or_apologise
     RemoteAction._validate_action_result = _validate_with_compiled_schema
     Event.resolve_by_type = staticmethod(_resolve_event_class)
+    FailSafeTrackerStore.retrieve = _retrieve_or_raise
+    FailSafeTrackerStore.retrieve_full_tracker = _retrieve_full_or_raise
+    FailSafeTrackerStore.save = _save_or_raise
     _installed = True
 
 
@@ -97,11 +123,14 @@ async def _run_or_apologise(
     self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any
 ) -> List[Event]:
     try:
-        return await _original["run"](self, output_channel, nlg, tracker, domain)
+        return await asyncio.wait_for(
+            _original["run"](self, output_channel, nlg, tracker, domain), ACTION_TIMEOUT_SECONDS
+        )
     except ActionExecutionRejection:
         raise
     except Exception as exc:  # connection refused, timeout, 5xx, bad response
-        logger.error("Custom action %s failed (%s); sending the answer-unavailable reply.", self.name(), exc)
+        reason = f"no answer in {ACTION_TIMEOUT_SECONDS:g} s" if isinstance(exc, asyncio.TimeoutError) else exc
+        logger.error("Custom action %s failed (%s); sending the answer-unavailable reply.", self.name(), reason)
         knowledge = get_knowledge()
         return [
             BotUttered(
@@ -133,3 +162,15 @@ def _resolve_event_class(type_name: Text, default: Optional[type] = None) -> Opt
         if cls is not None and getattr(cls, "type_name", None) == type_name:
             _event_classes[type_name] = cls
     return cls
+
+
+async def _retrieve_or_raise(self: FailSafeTrackerStore, sender_id: Text) -> Any:
+    return await self._tracker_store.retrieve(sender_id)
+
+
+async def _retrieve_full_or_raise(self: FailSafeTrackerStore, sender_id: Text) -> Any:
+    return await self._tracker_store.retrieve_full_tracker(sender_id)
+
+
+async def _save_or_raise(self: FailSafeTrackerStore, tracker: Any) -> None:
+    await self._tracker_store.save(tracker)

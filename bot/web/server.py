@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from bot import PROJECT_ROOT
 from bot.core.knowledge import KnowledgeError, get_knowledge
+from bot.ops.rasa_server import bind_address
 
 WEB_DIR = PROJECT_ROOT / "web"
 DEFAULT_RASA_URL = "http://localhost:5005"
@@ -165,7 +166,8 @@ def make_server(host: str, port: int, site: Optional[Site] = None, quiet: bool =
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.web", description="Serve web/ with the chat widget.")
-    parser.add_argument("--host", default=os.environ.get("WEB_HOST", "0.0.0.0"))
+    # This machine only, unless BIND_ADDRESS (or --host) says otherwise.
+    parser.add_argument("--host", default=os.environ.get("WEB_HOST") or bind_address())
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     args = parser.parse_args(argv)

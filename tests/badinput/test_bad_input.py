@@ -214,7 +214,7 @@ def socket_round(stack, event: str, payload) -> List[dict]:
             return replies
 
     replies = asyncio.run(go())
-    assert requests.get(f"{stack.url}/status", timeout=10).status_code == 200
+    assert requests.get(stack.api("/status"), timeout=10).status_code == 200
     return replies
 
 
@@ -283,7 +283,7 @@ def sms_post(stack, form: dict) -> requests.Response:
 
 
 def tracker_events(stack, sender: str) -> list:
-    response = requests.get(f"{stack.url}/conversations/{sender}/tracker", params={"include_events": "ALL"}, timeout=30)
+    response = requests.get(stack.api(f"/conversations/{sender}/tracker?include_events=ALL"), timeout=30)
     response.raise_for_status()
     return response.json().get("events") or []
 
@@ -364,7 +364,7 @@ def test_every_channel_still_answers_a_normal_question(stack, provider):
 def test_both_processes_are_alive(stack):
     assert stack.proc.poll() is None, "the Rasa server exited"
     assert stack.actions.proc.poll() is None, "the action server exited"
-    assert requests.get(f"{stack.url}/status", timeout=10).json().get("model_id")
+    assert requests.get(stack.api("/status"), timeout=10).json().get("model_id")
 
 
 TRACEBACK = re.compile(r"^Traceback \(most recent call last\):\n(?:[ \t].*\n|\n)*.*$", re.MULTILINE)

@@ -6,7 +6,10 @@ the action server's address; every file the compose file and the Dockerfile
 use exists; every variable the compose file reads is documented in the README.
 """
 
+import os
 import re
+import shutil
+import subprocess
 
 import pytest
 import yaml
@@ -49,9 +52,7 @@ def env_of(service: str, env: dict = EXAMPLE_ENV) -> dict:
 
 def replicas():
     return sorted(
-        name
-        for name, s in SERVICES.items()
-        if s.get("command", [None, None])[:2] == ["rasa", "run"] and "actions" not in s["command"]
+        name for name, s in SERVICES.items() if s.get("command", [])[:3] == ["python", "-m", "bot.ops.rasa_server"]
     )
 
 
@@ -92,6 +93,8 @@ def test_replicas_share_postgres_and_redis(replica):
     assert service["depends_on"]["redis"]["condition"] == "service_healthy"
     assert "ports" not in service, "replicas are reached through nginx only"
     assert "--enable-api" not in service["command"]
+    assert not {"RASA_API_TOKEN", "RASA_API_TOKEN_FILE"} & set(env), "the HTTP API stays off in compose"
+    assert set(service["networks"]) == {"front", "back"}
     assert option(service["command"], "--endpoints") == "deploy/endpoints.yml"
     assert option(service["command"], "--port") == "5005"
     assert (PROJECT_ROOT / option(service["command"], "--credentials")).exists()
@@ -122,31 +125,123 @@ def test_nginx_balances_the_replicas_and_forwards_only_the_channels():
     for body in upstreams.values():
         assert re.findall(r"server ([\w-]+):(\d+)", body) == [(r, "5005") for r in replicas()]
     assert "ip_hash;" in upstreams["rasa_socketio"], "socket.io connections must stay on one replica"
-    locations = re.findall(r"location (=?\s*\S+) \{", NGINX_CONF)
-    assert locations == ["/webhooks/", "/socket.io/", "= /health", "/"]
-    assert "return 404;" in NGINX_CONF.split("location / {")[1]
+    plain, tls = NGINX_CONF.split("server {")[1:]
+    assert "listen 80;" in plain and "return 301 https://$host$request_uri;" in plain and "location" not in plain
+    assert "listen 443 ssl" in tls and "Strict-Transport-Security" in tls
+    locations = re.findall(r"location (=?\s*\S+) \{", tls)
+    assert locations == ["/webhooks/sms/", "/webhooks/rest/", "/socket.io/", "= /health", "/"]
+    rest = tls.split("location /webhooks/rest/ {")[1].split("location")[0]
+    assert "if ($rest_allowed = 0)" in rest and "return 401;" in rest
+    assert "return 404;" in tls.split("location / {")[1]
 
     nginx = SERVICES["nginx"]
-    mount = nginx["volumes"][0].split(":")
+    template, certs = nginx["volumes"]
+    mount = template.split(":")
     assert (PROJECT_ROOT / mount[0]).resolve() == PROJECT_ROOT / "deploy" / "nginx.conf"
-    assert mount[1] == "/etc/nginx/conf.d/default.conf"
-    public_port, container_port = nginx["ports"][0].split(":")
-    assert container_port == re.search(r"listen (\d+);", NGINX_CONF).group(1)
+    assert mount[1] == "/etc/nginx/templates/default.conf.template"
+    assert certs.endswith(":/etc/nginx/tls:ro") and "ssl_certificate /etc/nginx/tls/fullchain.pem;" in tls
+    assert sorted(nginx["ports"]) == ["443:443", "80:80"]
     assert set(nginx["depends_on"]) == set(replicas())
 
     # The page tells browsers to reach Rasa through nginx, and the replicas accept the page's origin.
     web = env_of("web")
-    assert web["RASA_URL"] == f"http://localhost:{public_port}"
+    assert web["RASA_URL"] == "https://localhost"
     web_port = SERVICES["web"]["ports"][0].split(":")[0]
     assert env_of("rasa-1")["WEB_ALLOWED_ORIGINS"] == f"http://localhost:{web_port}"
+
+
+def test_only_the_replicas_reach_the_action_server_and_the_stores():
+    assert COMPOSE["networks"]["back"]["internal"] is True
+    for name in ("actions", "postgres", "redis"):
+        assert SERVICES[name]["networks"] == ["back"] and "ports" not in SERVICES[name], name
+    for name in ("nginx", "web"):
+        assert "back" not in SERVICES[name]["networks"], name
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx (Debian nginx-light, `make system-deps`) not installed")
+@pytest.mark.parametrize(
+    "token, header, allowed",
+    [
+        ("t" * 32, "Bearer " + "t" * 32, "1"),
+        ("t" * 32, "Bearer " + "x" * 32, "0"),
+        ("", "Bearer ", "0"),
+        ("short", "Bearer short", "0"),
+    ],
+)
+def test_nginx_accepts_the_config_and_opens_rest_only_to_the_token(tmp_path, token, header, allowed):
+    """The real nginx checks the file (as the image fills it in) and evaluates the REST map."""
+    conf = NGINX_CONF.replace("${REST_WEBHOOK_TOKEN}", token)
+    conf = re.sub(r"server (rasa-\d):5005", r"server 127.0.0.1:9", conf)  # no compose DNS here
+    tls = tmp_path / "tls"
+    tls.mkdir()
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=test",
+            "-keyout",
+            str(tls / "privkey.pem"),
+            "-out",
+            str(tls / "fullchain.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    conf = conf.replace("/etc/nginx/tls", str(tls))
+    # Evaluate the map for one header: a test server answering with $rest_allowed.
+    probe = "server {{ listen 127.0.0.1:{port}; location / {{ return 200 $rest_allowed; }} }}"
+    from tools.stack.servers import free_port
+
+    port = free_port()
+    conf = conf.replace("listen 80;", f"listen 127.0.0.1:{free_port()};").replace(
+        "listen 443 ssl http2;", f"listen 127.0.0.1:{free_port()} ssl http2;"
+    )
+    main = tmp_path / "nginx.conf"
+    main.write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; events {{}}\n"
+        f"http {{ access_log off; client_body_temp_path {tmp_path}; {conf}\n{probe.format(port=port)} }}\n"
+    )
+    check = subprocess.run([NGINX, "-t", "-c", str(main), "-p", str(tmp_path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    proc = subprocess.Popen(
+        [NGINX, "-c", str(main), "-p", str(tmp_path), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        import time
+
+        import requests
+
+        for _ in range(50):
+            try:
+                answer = requests.get(f"http://127.0.0.1:{port}/", headers={"Authorization": header}, timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        assert answer.text == allowed
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def test_files_the_compose_file_and_dockerfile_use_exist():
     for service in SERVICES.values():
         for volume in service.get("volumes", []):
             source = volume.split(":")[0]
+            source = interpolate(source, {})
             if source.startswith("."):
-                assert (PROJECT_ROOT / source).is_file(), source
+                assert (PROJECT_ROOT / source).exists(), source
     assert (
         DOCKERFILE.splitlines()[[line.startswith("FROM") for line in DOCKERFILE.splitlines()].index(True)]
         == "FROM python:3.10-slim"

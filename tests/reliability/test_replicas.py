@@ -165,7 +165,7 @@ def test_conversations_alternating_between_two_replicas_lose_and_duplicate_nothi
     # Both replicas read the same conversation back from the shared store.
     for result in results[:10]:
         for server in servers:
-            tracker = requests.get(f"{server.url}/conversations/{result['sender']}/tracker", timeout=30).json()
+            tracker = requests.get(server.api(f"/conversations/{result['sender']}/tracker"), timeout=30).json()
             if len(tracker["events"]) != len(stored[result["sender"]]):
                 problems.append(
                     f"{result['sender']}: replica :{server.port} sees {len(tracker['events'])} events, "

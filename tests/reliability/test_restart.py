@@ -22,7 +22,7 @@ AFTER = "how do i get more pump supplies"
 
 
 def tracker(server) -> dict:
-    response = requests.get(f"{server.url}/conversations/{SENDER}/tracker", timeout=30)
+    response = requests.get(server.api(f"/conversations/{SENDER}/tracker"), timeout=30)
     response.raise_for_status()
     return response.json()
 

@@ -35,7 +35,7 @@ def rasa_start(workdir: Path, env_extra: Dict[str, str]) -> Tuple[int, str]:
     try:
         while server.proc.poll() is None:
             try:
-                status = requests.get(f"{server.url}/status", timeout=2)
+                status = requests.get(f"{server.url}/webhooks/rest/", timeout=2)
                 pytest.fail(f"Rasa started (status {status.status_code}) with {env_extra}")
             except requests.RequestException:
                 pass

@@ -90,7 +90,7 @@ def text_in(server, phone, body, sid=None):
 
 
 def tracker_events(server, phone):
-    response = requests.get(f"{server.url}/conversations/{sender_of(phone)}/tracker", timeout=30)
+    response = requests.get(server.api(f"/conversations/{sender_of(phone)}/tracker"), timeout=30)
     response.raise_for_status()
     return response.json().get("events") or []
 

@@ -93,4 +93,4 @@ def test_config_js_cannot_close_a_script_tag():
 
 
 def test_make_run_starts_the_web_page_on_8080():
-    assert commands()["web page"][-3:] == ["bot.web", "--port", "8080"]
+    assert commands()["web page"][-5:] == ["bot.web", "--host", "127.0.0.1", "--port", "8080"]

@@ -190,7 +190,7 @@ def test_conversation_continues_after_reconnecting_with_the_session_id(web_stack
     )
     assert again == session
     assert "Insulin starts in the pump" in texts_of(replies), replies
-    tracker = requests.get(f"{web_stack.rasa_url}/conversations/{session}/tracker", timeout=10).json()
+    tracker = requests.get(web_stack.rasa.api(f"/conversations/{session}/tracker"), timeout=10).json()
     said = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
     assert said == ["what is the saline week", "/ask_insulin_start"]
 

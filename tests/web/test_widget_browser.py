@@ -144,7 +144,7 @@ def test_family_conversation_keyboard_quick_replies_emergency_and_reload(page, w
     assert page.evaluate("() => JSON.parse(localStorage.getItem('pumpChat.v1')).sessionId") == session_id
     ask(page, "/ask_insulin_start")
     expect(log).to_contain_text("Insulin starts in the pump", timeout=REPLY_MS)
-    tracker = requests.get(f"{web_stack.rasa_url}/conversations/{session_id}/tracker", timeout=10).json()
+    tracker = requests.get(web_stack.rasa.api(f"/conversations/{session_id}/tracker"), timeout=10).json()
     said = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
     assert said[0] == "what is the saline week" and said[-1] == "/ask_insulin_start" and EMERGENCY in said
     screenshot(page, "web-chat-after-reload.png")

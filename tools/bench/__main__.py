@@ -245,7 +245,7 @@ def run_stack(bot: Bot, workdir: Path, workers: int, profile: Profile, redis=Non
                 ).as_dict()
                 log(f"{tag}: NLU only (/model/parse)")
                 nlu = load.run(
-                    f"{server.url}/model/parse",
+                    server.api("/model/parse"),
                     [bot.mix],
                     1,
                     profile.stage_messages,
@@ -256,14 +256,14 @@ def run_stack(bot: Bot, workdir: Path, workers: int, profile: Profile, redis=Non
                 out["stages"] = {"nlu": nlu.as_dict()}
                 with requests.Session() as session:
                     log(f"{tag}: dialogue policies (/conversations/.../predict) and tracker load")
-                    predict_url = f"{server.url}/conversations/{prefix}-single-0/predict"  # 10 turns in
+                    predict_url = server.api(f"/conversations/{prefix}-single-0/predict")  # 10 turns in
                     out["stages"]["predict"] = timed_calls(
                         lambda i: session.post(predict_url, timeout=30).status_code == 200,
                         profile.stage_messages,
                         profile.stage_seconds,
                     )
                     out["stages"]["tracker"] = timed_calls(
-                        lambda i: session.get(predict_url.replace("/predict", "/tracker"), timeout=30).ok,
+                        lambda i: session.get(predict_url.replace("/predict?", "/tracker?"), timeout=30).ok,
                         profile.stage_messages,
                         profile.stage_seconds,
                     )

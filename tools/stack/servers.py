@@ -6,6 +6,7 @@ developer's var/ data and stacks can run side by side.
 """
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -45,10 +46,11 @@ def wait_http(url: str, timeout: float = START_TIMEOUT, proc: Optional[subproces
 
 
 def wait_model_loaded(url: str, timeout: float = START_TIMEOUT, proc: Optional[subprocess.Popen] = None) -> None:
-    """Rasa keeps serving (and answering nothing) when its model fails to load: check /status."""
-    wait_http(f"{url}/status", timeout, proc)
-    status = requests.get(f"{url}/status", timeout=5)
-    if status.status_code != 200 or not status.json().get("model_id"):
+    """Rasa keeps serving (and answering nothing) when its model fails to load: ask the REST
+    channel's readiness route (Rasa's /status needs the API token)."""
+    wait_http(f"{url}/webhooks/rest/", timeout, proc)
+    status = requests.get(f"{url}/webhooks/rest/ready", timeout=5)
+    if status.status_code != 200 or not status.json().get("model_loaded"):
         raise RuntimeError(f"Rasa at {url} has no model loaded: {status.status_code} {status.text[:300]}")
 
 
@@ -107,7 +109,8 @@ class ActionServer:
 
 
 class RasaServer:
-    """`rasa run` with the REST channel (plus any extra channels) and the HTTP API."""
+    """`rasa run` (bot/ops/rasa_server.py) with the REST channel (plus any extra channels)
+    and the HTTP API behind a token of its own: use api(path) for API URLs."""
 
     def __init__(
         self,
@@ -122,7 +125,8 @@ class RasaServer:
     ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.workdir, self.env = workdir, env
+        self.api_token = secrets.token_hex(16)
+        self.workdir, self.env = workdir, {**env, "RASA_API_TOKEN": self.api_token}
         endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
         endpoints["action_endpoint"] = {"url": action_url}
         endpoints.update(endpoints_extra or {})
@@ -140,9 +144,9 @@ class RasaServer:
         self.log = open(self.workdir / f"rasa-{self.port}.log", "a")
         self.proc = subprocess.Popen(
             [
-                RASA,
-                "run",
-                "--enable-api",
+                sys.executable,
+                "-m",
+                "bot.ops.rasa_server",
                 "--port",
                 str(self.port),
                 "--interface",
@@ -168,6 +172,10 @@ class RasaServer:
     def stop(self) -> None:
         terminate(self.proc, timeout=30)
         self.log.close()
+
+    def api(self, path: str) -> str:
+        """The URL of an HTTP API path, with this server's token."""
+        return f"{self.url}{path}{'&' if '?' in path else '?'}token={self.api_token}"
 
     def say(self, text: str, sender: str = "tester", timeout: float = 30) -> list:
         """One REST round trip; returns the bot's messages."""

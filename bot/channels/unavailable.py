@@ -1,0 +1,41 @@
+"""What a channel says when the conversation store is down.
+
+The message cannot be handled now (nothing would be stored), but a family
+reporting an emergency or a blood-sugar concern must not wait for the database:
+the escalation reply the message alone calls for goes out first, worded as
+always (knowledge/replies.yml), then `store_unavailable` (try again; the clinic
+number; 911). The escalation detector needs no database and no Rasa.
+"""
+
+from typing import List, Optional
+
+from bot.core.escalation import assess
+from bot.core.knowledge import get_knowledge
+from bot.rasa.tracker_store import TrackerStoreUnavailable
+
+RETRY_AFTER_SECONDS = 10
+
+
+def store_down(exc: BaseException) -> Optional[TrackerStoreUnavailable]:
+    """The TrackerStoreUnavailable behind an exception, if that is what it is."""
+    seen = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, TrackerStoreUnavailable):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def replies_when_store_down(text: str) -> List[str]:
+    knowledge = get_knowledge()
+    replies = []
+    found = assess(text)
+    if found.level != "none":
+        name = f"escalate_{found.level}"
+        if found.level == "clinic" and found.pump_failure:
+            name = "escalate_clinic_pump_failure"
+        replies.append(knowledge.replies[name].format(**knowledge.contacts, escalation_reason=found.reason_text))
+    replies.append(knowledge.fill(knowledge.replies["store_unavailable"]))
+    return replies
