@@ -37,7 +37,14 @@ def connect(url: Optional[str] = None) -> Engine:
     if parsed.drivername.startswith("sqlite") and parsed.database:
         os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
     try:
-        engine = create_engine(url, future=True, pool_pre_ping=True)
+        # hide_parameters: SQL errors never show values (a question's text); Postgres
+        # statements may not hold a connection forever.
+        connect_args = (
+            {"options": "-c statement_timeout=5000", "connect_timeout": 5}
+            if (parsed.get_backend_name() == "postgresql")
+            else {}
+        )
+        engine = create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
         with engine.begin() as conn:
             conn.execute(text("SELECT 1"))
         _create_tables(engine)
@@ -56,6 +63,32 @@ def _create_tables(engine: Engine) -> None:
         Base.metadata.create_all(engine)
     except (ProgrammingError, IntegrityError, OperationalError):
         Base.metadata.create_all(engine)
+    _add_missing_columns(engine)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added since a database was created (all nullable): ALTER TABLE ... ADD COLUMN,
+    and their unique indexes. The only kind of schema change this project makes."""
+    from sqlalchemy import inspect
+
+    found = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        if not found.has_table(table.name):
+            continue
+        present = {c["name"] for c in found.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
+                if column.unique:
+                    conn.execute(
+                        text(
+                            f"CREATE UNIQUE INDEX IF NOT EXISTS uq_{table.name}_{column.name} "
+                            f"ON {table.name} ({column.name})"
+                        )
+                    )
 
 
 def session_factory(url: Optional[str] = None) -> sessionmaker:

@@ -29,6 +29,8 @@ class Escalation(Base):
     level = Column(String(16), nullable=False)
     reason = Column(String(500), nullable=False)
     reading_mgdl = Column(Float, nullable=True)
+    # The user event it records: a retried write never makes a second row.
+    event_key = Column(String(64), nullable=True, unique=True)
 
 
 class UnansweredQuestion(Base):
@@ -41,6 +43,7 @@ class UnansweredQuestion(Base):
     conversation_id = Column(String(128), nullable=False)
     intent = Column(String(64), nullable=False)
     text = Column(Text, nullable=False)
+    event_key = Column(String(64), nullable=True, unique=True)
 
 
 class SmsNumber(Base):

@@ -1,5 +1,6 @@
 """Turning a Rasa user event into an audit row (pure, so it is testable offline)."""
 
+import hashlib
 from typing import Any, Dict, Optional, Union
 
 from bot.core.escalation.levels import INTENT_LEVELS
@@ -7,6 +8,12 @@ from bot.db.tables import Escalation, UnansweredQuestion
 
 UNANSWERED_INTENTS = ("nlu_fallback", "out_of_scope")
 MAX_QUESTION_CHARS = 500
+
+
+def event_key(event: Dict[str, Any]) -> str:
+    """One user event's identity: its conversation, time and message id."""
+    basis = f"{event.get('sender_id')}|{event.get('timestamp')}|{event.get('message_id')}"
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:64]
 
 
 def record_for(event: Dict[str, Any]) -> Optional[Union[Escalation, UnansweredQuestion]]:
@@ -25,6 +32,7 @@ def record_for(event: Dict[str, Any]) -> Optional[Union[Escalation, UnansweredQu
             level=INTENT_LEVELS[intent],
             reason=str(entities.get("escalation_reason") or "not given")[:500],
             reading_mgdl=float(reading) if reading else None,
+            event_key=event_key(event),
         )
     if intent in UNANSWERED_INTENTS:
         return UnansweredQuestion(
@@ -33,5 +41,6 @@ def record_for(event: Dict[str, Any]) -> Optional[Union[Escalation, UnansweredQu
             intent=intent,
             # Postgres text columns refuse NUL characters
             text=(event.get("text") or "").replace("\x00", "")[:MAX_QUESTION_CHARS],
+            event_key=event_key(event),
         )
     return None

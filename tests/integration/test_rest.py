@@ -1,5 +1,7 @@
 """The trained bot on loopback, asked real questions over REST."""
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -76,11 +78,16 @@ def test_escalations_and_unanswered_questions_are_recorded_without_text(stack):
     stack.say("he's 45 and shaky", sender="rest-audit")
     stack.say("can you help with my math homework", sender="rest-audit-oos")
     sessions = session_factory(stack.env["APP_DATABASE_URL"])
-    with sessions() as db:
-        rows = db.scalars(select(Escalation).where(Escalation.conversation_id == "rest-audit")).all()
-        unanswered = db.scalars(
-            select(UnansweredQuestion).where(UnansweredQuestion.conversation_id == "rest-audit-oos")
-        ).all()
+    deadline = time.monotonic() + 15  # the broker's writer thread stores rows just after the reply
+    while True:
+        with sessions() as db:
+            rows = db.scalars(select(Escalation).where(Escalation.conversation_id == "rest-audit")).all()
+            unanswered = db.scalars(
+                select(UnansweredQuestion).where(UnansweredQuestion.conversation_id == "rest-audit-oos")
+            ).all()
+        if (rows and unanswered) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert len(rows) == 1
     row = rows[0]
     assert (row.channel, row.level, row.reading_mgdl) == ("rest", "clinic", 45)

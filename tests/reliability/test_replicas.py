@@ -151,7 +151,17 @@ def test_conversations_alternating_between_two_replicas_lose_and_duplicate_nothi
         expected_escalations[sender] = sum(i.startswith("escalate_") for i in intents)
         expected_unanswered[sender] = sum(i in ("nlu_fallback", "out_of_scope") for i in intents)
 
-    escalations, unanswered = audit_counts(app_db, ESCALATIONS), audit_counts(app_db, UNANSWERED)
+    # The brokers' writer threads store the last rows just after the last replies.
+    deadline = time.monotonic() + 20
+    while True:
+        escalations, unanswered = audit_counts(app_db, ESCALATIONS), audit_counts(app_db, UNANSWERED)
+        done = all(
+            escalations[s] >= expected_escalations[s] and unanswered[s] >= expected_unanswered[s]
+            for s in expected_escalations
+        )
+        if done or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
     for sender in expected_escalations:
         if escalations[sender] != expected_escalations[sender]:
             problems.append(
