@@ -4,9 +4,11 @@
  *
  * - All text is shown with textContent (never innerHTML): what a user or the
  *   bot sends is displayed literally, newlines kept by CSS white-space: pre-line.
- * - The conversation survives a page reload: the Rasa session id and the
- *   messages are kept in localStorage, and session_request is re-sent with the
- *   stored id on every (re)connection (session_persistence on the server).
+ * - The conversation survives a page reload, not the browser session: the
+ *   session credential the server issued and the messages are kept in
+ *   sessionStorage (a shared family computer keeps nothing once the tab or
+ *   browser is closed), and session_request is re-sent with the credential on
+ *   every (re)connection. The server issues sessions; the widget never makes one.
  * - Keyboard: Enter sends (Shift+Enter adds a line), Tab reaches the quick
  *   reply buttons, Escape closes the chat and returns focus to the launcher.
  *   Messages are added to a role="log" aria-live="polite" region.
@@ -35,7 +37,9 @@
 
   function loadState() {
     try {
-      var saved = JSON.parse(window.localStorage.getItem(STORE_KEY) || "null");
+      // Transcripts of older versions were kept in localStorage: remove them.
+      window.localStorage.removeItem(STORE_KEY);
+      var saved = JSON.parse(window.sessionStorage.getItem(STORE_KEY) || "null");
       if (saved && Array.isArray(saved.messages)) {
         return {
           sessionId: typeof saved.sessionId === "string" ? saved.sessionId : null,
@@ -56,7 +60,7 @@
   function saveState() {
     try {
       state.messages = state.messages.slice(-MAX_MESSAGES);
-      window.localStorage.setItem(STORE_KEY, JSON.stringify(state));
+      window.sessionStorage.setItem(STORE_KEY, JSON.stringify(state));
     } catch (err) {
       /* private mode or full storage: the chat still works, without history */
     }

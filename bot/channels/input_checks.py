@@ -32,6 +32,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 from sanic import response
 
 from bot.channels.unavailable import replies_when_store_down, store_down
+from bot.channels.web_sessions import WebSessions
 
 logger = logging.getLogger(__name__)
 
@@ -132,15 +133,27 @@ def guard_socketio_handlers(
     bot_message_evt: Text,
     session_persistence: bool,
     metadata_key: Text,
+    sessions: Optional[WebSessions] = None,
 ) -> None:
-    """Put checks in front of the handlers Rasa's SocketIOInput.blueprint registered."""
+    """Put checks in front of the handlers Rasa's SocketIOInput.blueprint registered.
+
+    With session persistence, sessions are the server's (bot/channels/web_sessions.py):
+    session_request is answered here, and a message is passed on only for the
+    conversation its connection was issued, under that conversation's id."""
     handlers = sio.handlers[namespace or "/"]
     handle_message, session_request = handlers[user_message_evt], handlers["session_request"]
+    disconnect = handlers.get("disconnect")
 
     async def checked_message(sid: Text, data: Any = None, *_more: Any) -> None:
         checked = checked_socketio_message(data, session_persistence, metadata_key)
         if checked is None:
             return
+        if session_persistence and sessions is not None:
+            conversation_id = sessions.holds(sid, checked.get("session_id"))
+            if conversation_id is None:
+                logger.warning("socket.io message ignored: its session was not issued to this connection")
+                return
+            checked["session_id"] = conversation_id
         checked["message"], cut = capped(checked["message"])
         # Rasa's handler answers in the room of the conversation id.
         room = checked.get("session_id") if session_persistence else sid
@@ -159,10 +172,26 @@ def guard_socketio_handlers(
             await sio.emit(bot_message_evt, {"text": too_long_reply()}, room=room, namespace=namespace)
 
     async def checked_session_request(sid: Text, data: Any = None, *_more: Any) -> None:
-        await session_request(sid, {"session_id": checked_session_id(data)})
+        if not session_persistence or sessions is None:
+            await session_request(sid, {"session_id": checked_session_id(data)})
+            return
+        asked = data.get("session_id") if isinstance(data, dict) else None
+        conversation_id = sessions.open(sid, asked)
+        for room in sio.rooms(sid, namespace=namespace):
+            if room != sid:  # a connection joins one conversation at a time
+                sio.leave_room(sid, room, namespace=namespace)
+        sio.enter_room(sid, conversation_id, namespace=namespace)
+        await sio.emit("session_confirm", sessions.credential(conversation_id), room=sid, namespace=namespace)
+
+    async def checked_disconnect(sid: Text, *args: Any) -> None:
+        if sessions is not None:
+            sessions.close(sid)
+        if disconnect is not None:
+            await disconnect(sid, *args)
 
     sio.on(user_message_evt, namespace=namespace)(checked_message)
     sio.on("session_request", namespace=namespace)(checked_session_request)
+    sio.on("disconnect", namespace=namespace)(checked_disconnect)
 
 
 def refuse_polling_post_without_sid(socket_path: Text) -> Callable[[Any], Awaitable[Any]]:

@@ -20,7 +20,8 @@ Register it in credentials.yml under its module path:
       session_persistence: true
 
 Replies with session_persistence on need python-socketio 5.9.x (see the pin in
-pyproject.toml and Rasa issue 13027).
+pyproject.toml and Rasa issue 13027). Sessions are issued by the server and
+bound to the connection (bot/channels/web_sessions.py).
 """
 
 import os
@@ -31,6 +32,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from bot.channels.input_checks import guard_socketio_handlers, refuse_polling_post_without_sid
+from bot.channels.web_sessions import WebSessions, session_secret
 
 ORIGINS_ENV = "WEB_ALLOWED_ORIGINS"
 # The request.ctx flag by which Sanic-CORS (sanic_cors.core) skips a response.
@@ -103,6 +105,7 @@ class RestrictedSocketIOInput(SocketIOInput):
             self.bot_message_evt,
             self.session_persistence,
             self.metadata_key,
+            WebSessions(session_secret()),
         )
 
         # `rasa run --cors ...` (as `make run` does) adds Sanic-CORS headers to

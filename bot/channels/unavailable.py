@@ -7,7 +7,7 @@ always (knowledge/replies.yml), then `store_unavailable` (try again; the clinic
 number; 911). The escalation detector needs no database and no Rasa.
 """
 
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from bot.core.escalation import assess
 from bot.core.knowledge import get_knowledge
@@ -28,14 +28,21 @@ def store_down(exc: BaseException) -> Optional[TrackerStoreUnavailable]:
     return None
 
 
+def escalation_reply(text: str) -> Optional[Tuple[str, str]]:
+    """(level, reply) for the escalation a message calls for on its own, or None."""
+    knowledge = get_knowledge()
+    found = assess(text)
+    if found.level == "none":
+        return None
+    name = f"escalate_{found.level}"
+    if found.level == "clinic" and found.pump_failure:
+        name = "escalate_clinic_pump_failure"
+    return found.level, knowledge.replies[name].format(**knowledge.contacts, escalation_reason=found.reason_text)
+
+
 def replies_when_store_down(text: str) -> List[str]:
     knowledge = get_knowledge()
-    replies = []
-    found = assess(text)
-    if found.level != "none":
-        name = f"escalate_{found.level}"
-        if found.level == "clinic" and found.pump_failure:
-            name = "escalate_clinic_pump_failure"
-        replies.append(knowledge.replies[name].format(**knowledge.contacts, escalation_reason=found.reason_text))
+    escalation = escalation_reply(text)
+    replies = [escalation[1]] if escalation else []
     replies.append(knowledge.fill(knowledge.replies["store_unavailable"]))
     return replies

@@ -55,7 +55,51 @@ class SmsNumber(Base):
     options = Column(Text, nullable=True)
 
 
-class SmsSeenMessage(Base):
-    __tablename__ = "sms_seen_messages"
-    message_sid = Column(String(64), primary_key=True)
+class SmsInboxMessage(Base):
+    """An inbound SMS, committed before the webhook answers 200 and handled by the inbox worker.
+
+    The number and the text are sealed (bot/channels/sms/security.py) and cleared
+    once handled; the row stays a while so a redelivered MessageSid is recognised.
+    """
+
+    __tablename__ = "sms_inbox"
+    id = Column(Integer, primary_key=True)
+    message_sid = Column(String(64), nullable=False, unique=True)
+    number_hash = Column(String(64), nullable=False, index=True)
+    phone_sealed = Column(Text, nullable=True)
+    body_sealed = Column(Text, nullable=True)
     received_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    # pending -> done (answered, or a keyword answered at the webhook) | failed
+    state = Column(String(16), nullable=False, default="pending", index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_try_at = Column(DateTime, nullable=False, default=utcnow)
+    lease_owner = Column(String(32), nullable=True)
+    lease_until = Column(DateTime, nullable=True)
+    # The escalation reply was already sent while the conversation store was down.
+    interim_sent = Column(Boolean, nullable=False, default=False)
+    handled_at = Column(DateTime, nullable=True)
+    last_error = Column(String(200), nullable=True)
+
+
+class SmsOutboxMessage(Base):
+    """One SMS to send, retried with back-off until the provider takes it or it expires."""
+
+    __tablename__ = "sms_outbox"
+    id = Column(Integer, primary_key=True)
+    inbox_id = Column(Integer, nullable=True, index=True)
+    number_hash = Column(String(64), nullable=False, index=True)
+    phone_sealed = Column(Text, nullable=True)  # cleared once the row is finished
+    body = Column(Text, nullable=False)  # the assistant's words, never the family's
+    # "reply" is withheld from an opted-out number; "keyword" (STOP/START/HELP answers) is not.
+    kind = Column(String(16), nullable=False, default="reply")
+    level = Column(String(16), nullable=True)  # the escalation level of the reply, if any
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    expires_at = Column(DateTime, nullable=False)
+    # pending -> sent | withheld (opted out) | failed (refused by the provider) | expired
+    state = Column(String(16), nullable=False, default="pending", index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_try_at = Column(DateTime, nullable=False, default=utcnow)
+    lease_owner = Column(String(32), nullable=True)
+    lease_until = Column(DateTime, nullable=True)
+    finished_at = Column(DateTime, nullable=True)
+    last_error = Column(String(200), nullable=True)

@@ -50,6 +50,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
+    # Loading a model imports skops, which walks sklearn's packages and so imports
+    # numpy.distutils, whose log module sets the root logger to WARNING: every INFO
+    # line after the model loads (SMS delivered, opted out, ...) would vanish.
+    # Imported here, before the logging is configured, its side effect comes first.
+    import skops.io  # noqa: F401
+
     args = create_argument_parser().parse_args(["run", *(sys.argv[1:] if argv is None else argv)])
     try:
         token = api_token()

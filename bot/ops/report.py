@@ -1,4 +1,5 @@
-"""`python -m bot report`: recent escalations and unanswered questions for staff."""
+"""`python -m bot report`: recent escalations, SMS that did not reach a family, and
+unanswered questions, for staff."""
 
 from datetime import timedelta
 from typing import List, Optional
@@ -6,7 +7,10 @@ from typing import List, Optional
 from sqlalchemy import select
 
 from bot.db.engine import session_factory
-from bot.db.tables import Escalation, UnansweredQuestion, utcnow
+from bot.db.tables import Escalation, SmsInboxMessage, SmsOutboxMessage, UnansweredQuestion, utcnow
+
+# An escalation SMS not sent by then is shown while it is still being retried.
+SLOW_ESCALATION = timedelta(minutes=2)
 
 
 def build_report(days: int = 7, url: Optional[str] = None, limit: int = 200) -> str:
@@ -22,6 +26,35 @@ def build_report(days: int = 7, url: Optional[str] = None, limit: int = 200) -> 
             .order_by(UnansweredQuestion.created_at.desc())
             .limit(limit)
         ).all()
+        undelivered = session.scalars(
+            select(SmsOutboxMessage)
+            .where(
+                SmsOutboxMessage.created_at >= since,
+                SmsOutboxMessage.level.is_not(None),
+                (SmsOutboxMessage.state.in_(("failed", "expired")))
+                | ((SmsOutboxMessage.state == "pending") & (SmsOutboxMessage.created_at < utcnow() - SLOW_ESCALATION)),
+            )
+            .order_by(SmsOutboxMessage.created_at.desc())
+            .limit(limit)
+        ).all()
+        unanswered_sms = session.scalars(
+            select(SmsInboxMessage)
+            .where(SmsInboxMessage.received_at >= since, SmsInboxMessage.state == "failed")
+            .order_by(SmsInboxMessage.received_at.desc())
+            .limit(limit)
+        ).all()
+    lines.append(f"Escalation SMS NOT delivered in the last {days} days: {len(undelivered)}")
+    if undelivered:
+        lines.append("  Call these families: the escalation reply did not reach them.")
+    for o in undelivered:
+        status = "still retrying" if o.state == "pending" else o.state
+        lines.append(
+            f"  {o.created_at:%Y-%m-%d %H:%M} UTC  {o.level:<9} sms-{o.number_hash[:20]:<20} "
+            f"{status:<14} {o.attempts} attempt(s)  {o.last_error or ''}"
+        )
+    lines.append(f"SMS the assistant could not answer in the last {days} days: {len(unanswered_sms)}")
+    for i in unanswered_sms:
+        lines.append(f"  {i.received_at:%Y-%m-%d %H:%M} UTC  sms-{i.number_hash[:20]:<20} {i.last_error or ''}")
     lines.append(f"Escalations in the last {days} days: {len(escalations)}")
     for e in escalations:
         reading = f"{e.reading_mgdl:.0f} mg/dL" if e.reading_mgdl is not None else "-"

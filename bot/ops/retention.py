@@ -21,8 +21,9 @@ Conversations (Rasa's `events` table in TRACKER_STORE_URL)
 
 App database (APP_DATABASE_URL)
   * escalations and unanswered_questions: rows created before the cutoff.
-  * sms_seen_messages: MessageSids received before the cutoff (the channel
-    itself already forgets them after a week).
+  * sms_inbox and sms_outbox: finished rows from before the cutoff (the
+    channel itself forgets handled inbound rows after a week); a row still
+    waiting is never deleted.
   * sms_numbers: never a number that opted out (it must stay opted out). A
     number that did not opt out only holds the menu last offered to it; its
     row goes when it changed before the cutoff and its conversation has no
@@ -58,7 +59,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import PROJECT_ROOT
 from bot.db.engine import AppDatabaseError, connect, database_url
-from bot.db.tables import SMS_SENDER_PREFIX, Base, Escalation, SmsNumber, SmsSeenMessage, UnansweredQuestion
+from bot.db.tables import (
+    SMS_SENDER_PREFIX,
+    Base,
+    Escalation,
+    SmsInboxMessage,
+    SmsNumber,
+    SmsOutboxMessage,
+    UnansweredQuestion,
+)
 
 DAYS_ENV = "RETENTION_DAYS"
 DEFAULT_DAYS = 365
@@ -114,7 +123,7 @@ class RetentionResult:
     session_events_deleted: int = 0
     escalations: int = 0
     unanswered_questions: int = 0
-    sms_seen_messages: int = 0
+    sms_queue_rows: int = 0
     sms_numbers: int = 0
     opted_out_kept: int = 0
 
@@ -138,7 +147,7 @@ class RetentionResult:
             f"App database ({self.app_database}):",
             f"  {verb} {self.escalations} escalations",
             f"  {verb} {self.unanswered_questions} unanswered questions",
-            f"  {verb} {self.sms_seen_messages} SMS message ids",
+            f"  {verb} {self.sms_queue_rows} finished SMS inbox and outbox rows",
             f"  {verb} {self.sms_numbers} SMS numbers that had not opted out",
             f"  kept {self.opted_out_kept} opted-out SMS numbers (never deleted)",
         ]
@@ -259,14 +268,24 @@ def _app_retention(
     engine = connect(url)  # raises AppDatabaseError when unreachable
     # connect() is cached and may have created the tables before the SMS models
     # were imported (as SmsStore does).
-    Base.metadata.create_all(engine, tables=[SmsNumber.__table__, SmsSeenMessage.__table__])
+    Base.metadata.create_all(
+        engine, tables=[SmsNumber.__table__, SmsInboxMessage.__table__, SmsOutboxMessage.__table__]
+    )
     with engine.begin() as conn:
         result.escalations = _count_or_delete_rows(conn, Escalation.__table__, Escalation.created_at < cutoff, dry_run)
         result.unanswered_questions = _count_or_delete_rows(
             conn, UnansweredQuestion.__table__, UnansweredQuestion.created_at < cutoff, dry_run
         )
-        result.sms_seen_messages = _count_or_delete_rows(
-            conn, SmsSeenMessage.__table__, SmsSeenMessage.received_at < cutoff, dry_run
+        result.sms_queue_rows = _count_or_delete_rows(
+            conn,
+            SmsInboxMessage.__table__,
+            and_(SmsInboxMessage.received_at < cutoff, SmsInboxMessage.state != "pending"),
+            dry_run,
+        ) + _count_or_delete_rows(
+            conn,
+            SmsOutboxMessage.__table__,
+            and_(SmsOutboxMessage.created_at < cutoff, SmsOutboxMessage.state != "pending"),
+            dry_run,
         )
         candidates = conn.scalars(
             select(SmsNumber.number_hash).where(SmsNumber.opted_out.is_(False), SmsNumber.changed_at < cutoff)

@@ -208,6 +208,10 @@ def socket_round(stack, event: str, payload) -> List[dict]:
             else:
                 data = payload
             await client.emit(event, data)
+            if event == "session_request":
+                # Whatever its shape, a session request is answered with a credential, and the
+                # connection follows it: a request without a valid one opens a fresh conversation.
+                client.session = await asyncio.wait_for(client.confirmed.get(), 15)
             replies = await client.sentinel()
             await client.still_confirms_sessions()
             assert client.client.connected

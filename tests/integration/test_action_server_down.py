@@ -1,5 +1,10 @@
 """With the action server stopped, escalation still works and topic questions get a polite reply."""
 
+import os
+import signal
+import threading
+import time
+
 import pytest
 
 from bot.core.knowledge import get_knowledge
@@ -44,3 +49,42 @@ def test_an_escalation_across_turns_needs_no_action_server(stack_without_actions
     messages = stack_without_actions.say("2.6", sender="down-turns")
     assert messages[0]["text"].startswith("Please call the diabetes team now")
     assert K.contacts["clinic_phone"] in messages[0]["text"]
+
+
+@pytest.fixture(scope="module")
+def stack_with_hung_actions(tmp_path_factory):
+    """The action server stopped with SIGSTOP: it accepts connections and never answers."""
+    with rasa_stack(tmp_path_factory.mktemp("hung-actions")) as server:
+        assert server.say("what is the saline week", sender="before-hang")[0]["text"].startswith(
+            K.fill(K.by_id["saline_week"].answer)
+        )
+        os.kill(server.actions.proc.pid, signal.SIGSTOP)
+        try:
+            yield server
+        finally:
+            os.kill(server.actions.proc.pid, signal.SIGCONT)
+
+
+def test_a_hung_action_server_neither_holds_a_question_nor_delays_an_emergency(stack_with_hung_actions):
+    server, sender, replies = stack_with_hung_actions, "hung-actions", {}
+
+    def ask():
+        started = time.monotonic()
+        replies["topic"] = (server.say("who trains us on the pump", sender=sender), time.monotonic() - started)
+
+    question = threading.Thread(target=ask)
+    question.start()
+    time.sleep(0.5)  # the question now holds the conversation's lock, waiting for the action server
+    started = time.monotonic()
+    emergency = server.say("she is having a seizure", sender=sender, timeout=60)
+    emergency_seconds = time.monotonic() - started
+    question.join(timeout=60)
+    topic, topic_seconds = replies["topic"]
+    print(
+        f"\n[hung action server] topic question answered in {topic_seconds:.1f} s, "
+        f"the emergency behind it in {emergency_seconds:.1f} s"
+    )
+    assert [m["text"] for m in topic] == [K.fill(K.replies["answer_unavailable"])]
+    assert topic_seconds < 10, "a hung action server must not hold a family for minutes"
+    assert emergency[0]["text"].splitlines()[0] == "Call 911 now."
+    assert emergency_seconds < 10

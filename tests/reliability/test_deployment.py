@@ -25,6 +25,7 @@ DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
 VARIABLE = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
 EXAMPLE_ENV = {
     "POSTGRES_PASSWORD": "pw",
+    "WEB_SESSION_SECRET": "s" * 64,
     "CLINIC_PROGRAM_NAME": "p",
     "CLINIC_PHONE": "1",
     "CLINIC_HOURS": "h",

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 
 from bot import PROJECT_ROOT
 from bot.db.engine import session_factory
-from bot.db.tables import Escalation, SmsNumber, SmsSeenMessage, UnansweredQuestion
+from bot.db.tables import Escalation, SmsInboxMessage, SmsNumber, SmsOutboxMessage, UnansweredQuestion
 from bot.ops.retention import DEFAULT_DAYS, TRACKER_DEFAULT_URL, RetentionError, apply_retention, configured_days
 
 DAY = 86400
@@ -112,8 +112,19 @@ def databases(request, tmp_path, monkeypatch):
                     created_at=at(days), channel="sms", conversation_id="y", intent="nlu_fallback", text="?"
                 )
             )
-        for days in (90, 31, 6, 0.01):
-            db.add(SmsSeenMessage(message_sid=f"SM{days}", received_at=at(days)))
+        # Finished queue rows from before the cutoff go; a row still waiting never does.
+        for days, state in ((90, "done"), (31, "failed"), (60, "pending"), (6, "done"), (0.01, "pending")):
+            db.add(
+                SmsInboxMessage(
+                    message_sid=f"SM{days}", number_hash="h", received_at=at(days), state=state, next_try_at=at(days)
+                )
+            )
+        for days, state in ((45, "sent"), (40, "pending"), (3, "sent")):
+            db.add(
+                SmsOutboxMessage(
+                    number_hash="h", body="b", created_at=at(days), expires_at=at(0), state=state, next_try_at=at(days)
+                )
+            )
         db.add(SmsNumber(number_hash=OPTED_OUT_OLD, opted_out=True, changed_at=at(900)))
         db.add(SmsNumber(number_hash=OPTED_OUT_NEW, opted_out=True, changed_at=at(3)))
         db.add(SmsNumber(number_hash=IDLE_SMS, opted_out=False, changed_at=at(35), options='["/ask_x"]'))
@@ -138,8 +149,9 @@ def events_per_sender(tracker_url):
 def app_rows(app_url):
     counts = {
         t: query(app_url, f"SELECT COUNT(*) FROM {t}")[0][0]
-        for t in ("escalations", "unanswered_questions", "sms_seen_messages", "sms_numbers")
+        for t in ("escalations", "unanswered_questions", "sms_inbox", "sms_outbox", "sms_numbers")
     }
+    counts["sms_queue"] = counts.pop("sms_inbox") + counts.pop("sms_outbox")
     counts["numbers"] = {h: bool(o) for h, o in query(app_url, "SELECT number_hash, opted_out FROM sms_numbers")}
     return counts
 
@@ -161,12 +173,7 @@ def test_the_fixture_holds_what_the_tests_assume(databases):
     assert sum(per_sender.values()) == 11 * EVENTS_PER_SESSION + 2
     assert per_sender["straddling"] == 13 and per_sender["one-long-session"] == 7
     rows = app_rows(app_url)
-    assert (rows["escalations"], rows["unanswered_questions"], rows["sms_seen_messages"], rows["sms_numbers"]) == (
-        4,
-        2,
-        4,
-        5,
-    )
+    assert (rows["escalations"], rows["unanswered_questions"], rows["sms_queue"], rows["sms_numbers"]) == (4, 2, 8, 5)
 
 
 def test_deletes_exactly_what_is_older_than_the_cutoff(databases):
@@ -174,17 +181,12 @@ def test_deletes_exactly_what_is_older_than_the_cutoff(databases):
     result = run(databases)
     assert (result.conversations_deleted, result.conversation_events_deleted) == (3, 6 + 12 + 6)
     assert (result.conversations_trimmed, result.session_events_deleted) == (2, 12 + 6)
-    assert (result.escalations, result.unanswered_questions, result.sms_seen_messages, result.sms_numbers) == (
-        2,
-        1,
-        2,
-        1,
-    )
+    assert (result.escalations, result.unanswered_questions, result.sms_queue_rows, result.sms_numbers) == (2, 1, 3, 1)
     assert result.opted_out_kept == 2
 
     assert events_per_sender(tracker_url) == Counter(EXPECTED_KEPT_EVENTS)
     rows = app_rows(app_url)
-    assert (rows["escalations"], rows["unanswered_questions"], rows["sms_seen_messages"]) == (2, 1, 2)
+    assert (rows["escalations"], rows["unanswered_questions"], rows["sms_queue"]) == (2, 1, 5)
     # Both opt-outs stay, even the one from 900 days ago; the idle number's menu goes,
     # the number still in conversation keeps its menu.
     assert rows["numbers"] == {OPTED_OUT_OLD: True, OPTED_OUT_NEW: True, ACTIVE_SMS: False, RECENT_SMS: False}
@@ -196,7 +198,7 @@ def test_deletes_exactly_what_is_older_than_the_cutoff(databases):
         again.session_events_deleted,
         again.escalations,
         again.unanswered_questions,
-        again.sms_seen_messages,
+        again.sms_queue_rows,
         again.sms_numbers,
     ) == (0, 0, 0, 0, 0, 0)
 
@@ -215,7 +217,7 @@ def test_dry_run_counts_the_same_and_deletes_nothing(databases):
         "session_events_deleted",
         "escalations",
         "unanswered_questions",
-        "sms_seen_messages",
+        "sms_queue_rows",
         "sms_numbers",
         "opted_out_kept",
     ):
@@ -317,7 +319,7 @@ def test_the_command(databases):
         "deleted 18 events of earlier sessions in 2 ongoing conversations",
         "deleted 2 escalations",
         "deleted 1 unanswered questions",
-        "deleted 2 SMS message ids",
+        "deleted 3 finished SMS inbox and outbox rows",
         "deleted 1 SMS numbers that had not opted out",
         "kept 2 opted-out SMS numbers",
     ):

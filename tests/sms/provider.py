@@ -2,7 +2,8 @@
 
 It records every POST and answers the statuses queued in `script` (e.g. [500]
 for one failure), then 201 like Twilio. `delay` holds each answer back, to
-provoke client timeouts.
+provoke client timeouts; until `down_until` (a time.time()) it answers 503,
+an outage.
 """
 
 import json
@@ -18,6 +19,7 @@ class ProviderStandIn:
         self.posts: List[Dict] = []
         self.script: List[int] = []
         self.delay = 0.0
+        self.down_until = 0.0
         self.lock = threading.Lock()
         stand_in = self
 
@@ -26,7 +28,10 @@ class ProviderStandIn:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode(), keep_blank_values=True).items()}
                 with stand_in.lock:
-                    status = stand_in.script.pop(0) if stand_in.script else 201
+                    if time.time() < stand_in.down_until:
+                        status = 503
+                    else:
+                        status = stand_in.script.pop(0) if stand_in.script else 201
                     delay = stand_in.delay
                 if delay:
                     time.sleep(delay)

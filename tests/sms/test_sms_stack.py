@@ -109,6 +109,21 @@ def wait_turn(server, phone, user_text, timeout=90):
     raise AssertionError(f"Rasa did not finish the turn for {user_text!r} in {timeout} s")
 
 
+def settled(server, timeout=60):
+    """Until the SMS inbox and outbox hold nothing waiting (every reply sent or given up)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with sqlite3.connect(server.workdir / "app.db") as db:
+            waiting = db.execute(
+                "SELECT (SELECT COUNT(*) FROM sms_inbox WHERE state = 'pending')"
+                " + (SELECT COUNT(*) FROM sms_outbox WHERE state = 'pending')"
+            ).fetchone()[0]
+        if not waiting:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"SMS queues still hold {waiting} waiting row(s) after {timeout} s")
+
+
 def escalations(server, phone, timeout=15):
     deadline = time.time() + timeout
     while True:
@@ -132,6 +147,7 @@ def test_signed_question_gets_its_answer_by_sms(sms_stack, provider):
     phone = "+15550100101"
     text_in(sms_stack, phone, "what is the saline week")
     wait_turn(sms_stack, phone, "what is the saline week")
+    settled(sms_stack)
     sms_text, _, _ = topic_sms("ask_saline_week")
     bodies = provider.delivered(phone)
     assert bodies and bodies[0].startswith(sms_text)
@@ -161,8 +177,10 @@ def test_after_stop_nothing_is_sent_but_messages_and_escalations_are_recorded(sm
     text_in(sms_stack, phone, "stop")  # confirmed once only
     text_in(sms_stack, phone, "what is the saline week")
     wait_turn(sms_stack, phone, "what is the saline week")
+    settled(sms_stack)
     text_in(sms_stack, phone, "my son's sugar is 45")
     wait_turn(sms_stack, phone, "my son's sugar is 45")
+    settled(sms_stack)
     time.sleep(1)
     assert provider.delivered(phone) == [texts.stop_confirmation]
     assert len(provider.posts_to(phone)) == 1
@@ -172,6 +190,7 @@ def test_after_stop_nothing_is_sent_but_messages_and_escalations_are_recorded(sm
     assert provider.wait_delivered(phone, 2)[1] == texts.start_confirmation
     text_in(sms_stack, phone, "thank you")
     wait_turn(sms_stack, phone, "thank you")
+    settled(sms_stack)
     assert len(provider.wait_delivered(phone, 3)) == 3
 
 
@@ -187,6 +206,7 @@ def test_blood_sugar_concern_by_sms_gets_the_clinic_contact(sms_stack, provider)
     phone = "+15550100105"
     text_in(sms_stack, phone, "my son's sugar is 45")
     wait_turn(sms_stack, phone, "my son's sugar is 45")
+    settled(sms_stack)
     bodies = provider.delivered(phone)
     assert bodies and get_knowledge().contacts["clinic_phone"] in " ".join(bodies)
     assert all(len(b) <= 320 for b in bodies)
@@ -199,6 +219,7 @@ def test_long_answer_arrives_in_at_most_3_parts_of_at_most_320(sms_stack, provid
     assert len(sms_text) + len(tail) > 320  # the premise: more than one SMS
     text_in(sms_stack, phone, "what is the education visit")
     wait_turn(sms_stack, phone, "what is the education visit")
+    settled(sms_stack)
     bodies = provider.delivered(phone)
     assert 2 <= len(bodies) <= 3 and all(len(b) <= 320 for b in bodies)
     assert " ".join(bodies).split() == f"{sms_text}\n\n{tail}".split()
@@ -209,9 +230,11 @@ def test_reply_with_a_number_picks_that_option(sms_stack, provider):
     _, _, payloads = topic_sms("ask_education_visit")
     text_in(sms_stack, phone, "what is the education visit")
     wait_turn(sms_stack, phone, "what is the education visit")
+    settled(sms_stack)
     before = len(provider.delivered(phone))
     text_in(sms_stack, phone, "1")
     wait_turn(sms_stack, phone, payloads[0])  # Rasa got the payload, e.g. /ask_sick_days
+    settled(sms_stack)
     picked, _, _ = topic_sms(payloads[0].lstrip("/"))
     assert provider.delivered(phone)[before].startswith(picked)
 
@@ -221,6 +244,7 @@ def test_provider_500_then_201_ends_in_exactly_one_delivered_message(sms_stack, 
     provider.script[:] = [500]
     text_in(sms_stack, phone, "thank you")
     wait_turn(sms_stack, phone, "thank you")
+    settled(sms_stack)
     posts = provider.posts_to(phone)
     assert [p["status"] for p in posts] == [500, 201]
     assert posts[0]["form"]["Body"] == posts[1]["form"]["Body"]

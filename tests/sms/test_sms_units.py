@@ -289,4 +289,4 @@ def test_off_channel_answers_503(monkeypatch):
     for name in FULL_ENV:
         monkeypatch.delenv(name, raising=False)
     channel = SmsInput.from_credentials(None)
-    assert asyncio.run(channel.receive(b"From=x", None, None))[0] == 503
+    assert asyncio.run(channel.receive(b"From=x", None))[0] == 503

@@ -190,7 +190,8 @@ def test_conversation_continues_after_reconnecting_with_the_session_id(web_stack
     )
     assert again == session
     assert "Insulin starts in the pump" in texts_of(replies), replies
-    tracker = requests.get(web_stack.rasa.api(f"/conversations/{session}/tracker"), timeout=10).json()
+    conversation_id = session.rsplit(".", 1)[0]
+    tracker = requests.get(web_stack.rasa.api(f"/conversations/{conversation_id}/tracker"), timeout=10).json()
     said = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
     assert said == ["what is the saline week", "/ask_insulin_start"]
 
@@ -206,3 +207,99 @@ def test_only_configured_origins_may_open_a_socket(web_stack):
     assert refused.headers.get("Access-Control-Allow-Origin") in (None, web_stack.origin)
     with pytest.raises(socketio.exceptions.ConnectionError):
         asyncio.run(converse(web_stack.rasa_url, [], "https://elsewhere.example"))
+
+
+async def _listen(url, origin, credential, seconds):
+    """A second client: asks for `credential`'s session, then collects what reaches it."""
+    http = aiohttp.ClientSession()
+    client = socketio.AsyncClient(reconnection=False, http_session=http)
+    confirmed, heard = asyncio.get_running_loop().create_future(), []
+    client.on("session_confirm", lambda data: confirmed.done() or confirmed.set_result(data))
+    client.on("bot_uttered", heard.append)
+    try:
+        await client.connect(url, headers={"Origin": origin}, transports=["websocket"], socketio_path="socket.io")
+        await client.emit("session_request", {"session_id": credential})
+        given = await asyncio.wait_for(confirmed, 15)
+        await asyncio.sleep(seconds)
+        return given, heard
+    finally:
+        await client.disconnect()
+        await http.close()
+
+
+@pytest.mark.timeout(600)
+def test_someone_elses_session_id_opens_nothing_of_theirs(web_stack):
+    url, origin = web_stack.rasa_url, web_stack.origin
+
+    async def scenario():
+        http = aiohttp.ClientSession()
+        victim = socketio.AsyncClient(reconnection=False, http_session=http)
+        confirmed, replies = asyncio.get_running_loop().create_future(), asyncio.Queue()
+        victim.on("session_confirm", lambda data: confirmed.done() or confirmed.set_result(data))
+        victim.on("bot_uttered", replies.put_nowait)
+        await victim.connect(url, headers={"Origin": origin}, transports=["websocket"], socketio_path="socket.io")
+        await victim.emit("session_request", {"session_id": None})
+        credential = await asyncio.wait_for(confirmed, 15)
+        conversation_id = credential.rsplit(".", 1)[0]
+        try:
+            # An intruder knows the conversation id (it is in the tracker store) and asks for it,
+            # while the victim talks.
+            intruder = asyncio.ensure_future(_listen(url, origin, conversation_id, 8))
+            await asyncio.sleep(1)
+            await victim.emit("user_uttered", {"message": "what is the saline week", "session_id": credential})
+            victim_heard = [await asyncio.wait_for(replies.get(), REPLY_TIMEOUT)]
+            given, intruder_heard = await intruder
+            # Another intruder holds the victim's whole credential, but its connection was never
+            # issued it: a message it sends is refused.
+            http2 = aiohttp.ClientSession()
+            forger = socketio.AsyncClient(reconnection=False, http_session=http2)
+            await forger.connect(url, headers={"Origin": origin}, transports=["websocket"], socketio_path="socket.io")
+            await forger.emit("user_uttered", {"message": "forged words", "session_id": credential})
+            await asyncio.sleep(3)
+            await forger.disconnect()
+            await http2.close()
+            return conversation_id, victim_heard, given, intruder_heard
+        finally:
+            await victim.disconnect()
+            await http.close()
+
+    conversation_id, victim_heard, given, intruder_heard = asyncio.run(scenario())
+    assert "saline" in texts_of(victim_heard).lower()
+    assert not given.startswith(conversation_id), "the intruder got a conversation of its own"
+    assert intruder_heard == [], intruder_heard
+    tracker = requests.get(web_stack.rasa.api(f"/conversations/{conversation_id}/tracker"), timeout=10).json()
+    said = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
+    assert said == ["what is the saline week"], said
+
+
+@pytest.mark.timeout(600)
+def test_clear_chat_leaves_the_old_conversation(web_stack):
+    url, origin = web_stack.rasa_url, web_stack.origin
+
+    async def scenario():
+        http = aiohttp.ClientSession()
+        client = socketio.AsyncClient(reconnection=False, http_session=http)
+        confirms, replies = asyncio.Queue(), asyncio.Queue()
+        client.on("session_confirm", confirms.put_nowait)
+        client.on("bot_uttered", replies.put_nowait)
+        await client.connect(url, headers={"Origin": origin}, transports=["websocket"], socketio_path="socket.io")
+        try:
+            await client.emit("session_request", {"session_id": None})
+            old = await asyncio.wait_for(confirms.get(), 15)
+            await client.emit("session_request", {"session_id": None})  # "Clear chat"
+            new = await asyncio.wait_for(confirms.get(), 15)
+            # The old conversation's credential no longer works on this connection.
+            await client.emit("user_uttered", {"message": "what is the saline week", "session_id": old})
+            await asyncio.sleep(4)
+            stale = []
+            while not replies.empty():
+                stale.append(replies.get_nowait())
+            await client.emit("user_uttered", {"message": "what is the saline week", "session_id": new})
+            fresh = await asyncio.wait_for(replies.get(), REPLY_TIMEOUT)
+            return old, new, stale, fresh
+        finally:
+            await client.disconnect()
+            await http.close()
+
+    old, new, stale, fresh = asyncio.run(scenario())
+    assert old != new and stale == [] and "saline" in fresh.get("text", "").lower()

@@ -124,7 +124,7 @@ def test_family_conversation_keyboard_quick_replies_emergency_and_reload(page, w
     expect(log).to_contain_text("Call 911 now", timeout=REPLY_MS)
     screenshot(page, "web-chat.png")
 
-    session_id = page.evaluate("() => JSON.parse(localStorage.getItem('pumpChat.v1')).sessionId")
+    session_id = page.evaluate("() => JSON.parse(sessionStorage.getItem('pumpChat.v1')).sessionId")
     assert session_id
 
     # Reload: same conversation on screen, same session on the server.
@@ -141,10 +141,11 @@ def test_family_conversation_keyboard_quick_replies_emergency_and_reload(page, w
         "Call 911 now",
     ]:
         expect(log).to_contain_text(text)
-    assert page.evaluate("() => JSON.parse(localStorage.getItem('pumpChat.v1')).sessionId") == session_id
+    assert page.evaluate("() => JSON.parse(sessionStorage.getItem('pumpChat.v1')).sessionId") == session_id
     ask(page, "/ask_insulin_start")
     expect(log).to_contain_text("Insulin starts in the pump", timeout=REPLY_MS)
-    tracker = requests.get(web_stack.rasa.api(f"/conversations/{session_id}/tracker"), timeout=10).json()
+    conversation_id = session_id.rsplit(".", 1)[0]  # the widget holds the server's credential
+    tracker = requests.get(web_stack.rasa.api(f"/conversations/{conversation_id}/tracker"), timeout=10).json()
     said = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
     assert said[0] == "what is the saline week" and said[-1] == "/ask_insulin_start" and EMERGENCY in said
     screenshot(page, "web-chat-after-reload.png")

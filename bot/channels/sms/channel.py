@@ -13,10 +13,16 @@ With none of the first four set the channel is off (its webhook answers 503),
 so a web-only deployment needs no SMS settings; with only some set the server
 refuses to start.
 
-Rasa only ever sees "sms-<hash>" as the sender: the number itself lives in
-this request's SmsOutput just long enough to send the replies. Keywords
-(STOP, START, HELP ...) are answered here, from knowledge/sms.yml, and do not
-reach Rasa.
+Nothing is lost between the webhook and the reply: the webhook commits the
+message to the inbox in the app database (queue.py) before it answers 200, and
+answers 503 if it cannot; the workers (worker.py) answer it through Rasa and
+send the replies through the outbox. Keywords (STOP, START, HELP) and texts
+without words are answered in the webhook's own transaction, from
+knowledge/sms.yml, and never reach Rasa: a STOP is recorded with its message or
+not at all.
+
+Rasa only ever sees "sms-<hash>" as the sender; the number is kept sealed in
+the queue rows until they are finished.
 """
 
 import asyncio
@@ -25,19 +31,24 @@ import os
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.orm import Session
 
 from bot.channels.input_checks import capped, too_long_reply
+from bot.channels.sms import store
 from bot.channels.sms.format import Keyword, numbered_options, parse_choice, parse_keyword, split_sms
-from bot.channels.sms.security import hash_key, hash_number, parse_form, sender_id, signature_is_valid
+from bot.channels.sms.queue import Inbound, Reply, SmsQueue
+from bot.channels.sms.security import Sealer, hash_key, hash_number, parse_form, sender_id, signature_is_valid
 from bot.channels.sms.sender import MessagesApi
-from bot.channels.sms.store import SmsStore
 from bot.channels.sms.texts import SmsTexts, load_sms_texts
+from bot.channels.sms.worker import SEND_CONCURRENCY, SmsWorkers
+from bot.channels.unavailable import escalation_reply
+from bot.core.escalation.levels import RESPONSE_LEVELS
 from bot.core.knowledge import get_knowledge
 
 logger = logging.getLogger(__name__)
@@ -46,10 +57,8 @@ DEFAULT_API_BASE_URL = "https://api.twilio.com"
 REQUIRED_ENV = ("SMS_ACCOUNT_SID", "SMS_AUTH_TOKEN", "SMS_FROM_NUMBER", "SMS_WEBHOOK_URL")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 SIGNATURE_HEADER = "X-Twilio-Signature"
-SEND_ATTEMPTS = 3
 SEND_TIMEOUT_SECONDS = 10.0
-RETRY_BACKOFF_SECONDS = 1.0
-WORKER_THREADS = 4
+DATABASE_THREADS = 4
 
 
 class SmsConfigError(ValueError):
@@ -103,14 +112,15 @@ class SmsInput(InputChannel):
         self,
         config: Optional[SmsConfig],
         texts: Optional[SmsTexts] = None,
-        store: Optional[SmsStore] = None,
-        executor: Optional[Executor] = None,
+        database_url: Optional[str] = None,
         sender: Optional[MessagesApi] = None,
+        worker_options: Optional[Dict[str, float]] = None,
     ) -> None:
         # Loaded now so a broken knowledge file stops the server at start.
         self.texts = texts or load_sms_texts(get_knowledge().contacts)
         self.config = config
-        self._tasks: Set[asyncio.Task] = set()
+        self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
+        self._starting: Optional[asyncio.Task] = None
         if config is None:
             logger.warning("SMS channel off: %s not set; /webhooks/sms/webhook answers 503", ", ".join(REQUIRED_ENV))
             return
@@ -119,19 +129,27 @@ class SmsInput(InputChannel):
                 "SMS_HASH_SALT is not set: phone numbers are hashed with a key derived from "
                 "SMS_AUTH_TOKEN, and rotating the token forgets every opt-out"
             )
-        self.executor = executor or ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="sms")
-        self.store = store or SmsStore()
+        self.hash_key = hash_key(config.hash_salt, config.auth_token)
+        self.executor: Executor = ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="sms-db")
+        self.queue = SmsQueue(Sealer(self.hash_key), database_url)  # raises at start if unreachable
         self.sender = sender or MessagesApi(
             config.api_base_url,
             config.account_sid,
             config.auth_token,
             config.from_number,
-            executor=self.executor,
-            attempts=SEND_ATTEMPTS,
             timeout=SEND_TIMEOUT_SECONDS,
-            backoff=RETRY_BACKOFF_SECONDS,
         )
-        self.hash_key = hash_key(config.hash_salt, config.auth_token)
+        self.workers = SmsWorkers(
+            self.queue,
+            self._answer,
+            self._escalation_replies,
+            self.sender.post_once,
+            self.executor,
+            ThreadPoolExecutor(SEND_CONCURRENCY, thread_name_prefix="sms-send"),
+            **(worker_options or {}),
+        )
+
+    # ---- server life cycle --------------------------------------------------------------
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sms_webhook = Blueprint("sms_webhook", __name__)
@@ -142,20 +160,49 @@ class SmsInput(InputChannel):
 
         @sms_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            status, body = await self.receive(request.body, request.headers.get(SIGNATURE_HEADER), on_new_message)
+            status, body = await self.receive(request.body, request.headers.get(SIGNATURE_HEADER))
             if status == 200:
                 return response.text(body, content_type="text/xml")
-            return response.text(body, status=status)
+            headers = {"Retry-After": "10"} if status == 503 and self.config else None
+            return response.text(body, status=status, headers=headers)
+
+        @sms_webhook.listener("after_server_start")
+        async def start_workers(app: Any, _loop: Any) -> None:
+            if self.config is not None:
+                # In the background: the workers wait for the model, the server does not wait for them.
+                self._starting = asyncio.create_task(self.start(on_new_message, partial(_agent_ready, app)))
+
+        @sms_webhook.listener("before_server_stop")
+        async def stop_workers(_app: Any, _loop: Any) -> None:
+            if self.config is not None:
+                await self.stop()
 
         return sms_webhook
 
-    async def receive(
-        self, body: bytes, signature: Optional[str], on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Tuple[int, str]:
-        """Check and accept one webhook call; the message is handled in the background.
+    async def start(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], ready: Callable[[], bool] = lambda: True
+    ) -> None:
+        self._on_new_message = on_new_message
+        while not ready():
+            await asyncio.sleep(0.2)
+        self.workers.start()
+
+    async def stop(self) -> None:
+        if self._starting is not None:
+            self._starting.cancel()
+        await self.workers.stop()
+
+    async def idle(self, timeout: float = 60.0) -> None:
+        """Until every accepted message is answered and every reply sent or given up (tests)."""
+        await self.workers.idle(timeout)
+
+    # ---- the webhook --------------------------------------------------------------------
+
+    async def receive(self, body: bytes, signature: Optional[str]) -> Tuple[int, str]:
+        """Check one webhook call and commit its message; 200 only once it is in the inbox.
 
         Answering at once keeps us inside the provider's webhook timeout (15 s
-        at Twilio) however long Rasa and the send retries take.
+        at Twilio) however long Rasa and the sending take.
         """
         if self.config is None:
             return 503, "SMS channel not configured"
@@ -166,107 +213,121 @@ class SmsInput(InputChannel):
         phone, message_sid = _first(form, "From"), _first(form, "MessageSid")
         if not phone or not message_sid:
             return 400, "From and MessageSid are required"
-        if not await self._run(self.store.claim_message, message_sid):
-            logger.info("SMS %s was redelivered; already handled", message_sid)
-            return 200, EMPTY_TWIML
-        task = asyncio.create_task(self._handle(phone, _first(form, "Body") or "", on_new_message))
-        self._tasks.add(task)  # a reference, so the task is not garbage-collected mid-way
-        task.add_done_callback(self._tasks.discard)
+        text = _first(form, "Body") or ""
+        number_hash = hash_number(phone, self.hash_key)
+        try:
+            accepted = await self._db(
+                self.queue.accept, message_sid, number_hash, phone, text, partial(self._answer_now, number_hash, text)
+            )
+        except Exception as exc:
+            logger.error(
+                "SMS from %s NOT accepted (app database: %s): answered 503", sender_id(number_hash), type(exc).__name__
+            )
+            await self._escalate_without_database(phone, text, number_hash)
+            return 503, "temporarily unavailable"
+        if accepted:
+            self.workers.wake()
+        else:
+            logger.info("SMS %s was redelivered; already accepted", message_sid[:64])
         return 200, EMPTY_TWIML
 
-    async def idle(self) -> None:
-        """Wait until every accepted message is handled (for tests and shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def _handle(self, phone: str, body: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        number_hash = hash_number(phone, self.hash_key)
-        label = sender_id(number_hash)
-        try:
-            await self._process(phone, number_hash, label, body, on_new_message)
-        except Exception:
-            logger.exception("SMS from %s could not be handled", label)
-
-    async def _process(
-        self,
-        phone: str,
-        number_hash: str,
-        label: str,
-        body: str,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-    ) -> None:
-        keyword = parse_keyword(body)
-        opted_out = await self._run(self.store.is_opted_out, number_hash)
+    def _answer_now(self, number_hash: str, text: str, session: Session) -> Optional[List[Reply]]:
+        """In the accepting transaction: a keyword's effect and answer, or None for Rasa."""
+        keyword = parse_keyword(text)
+        opted_out = store.is_opted_out(session, number_hash)
         if keyword is Keyword.OPT_OUT:
-            if await self._run(self.store.set_opted_out, number_hash, True):
-                logger.info("SMS %s opted out", label)
-                await self.sender.send(phone, self.texts.stop_confirmation, label)
-            return
+            changed = store.set_opted_out(session, number_hash, True)
+            return [Reply(self.texts.stop_confirmation, kind="keyword")] if changed else []
         if keyword is Keyword.OPT_IN and opted_out:
-            if await self._run(self.store.set_opted_out, number_hash, False):
-                logger.info("SMS %s opted back in", label)
-                await self.sender.send(phone, self.texts.start_confirmation, label)
-            return
-        if keyword is Keyword.HELP and not opted_out:
-            await self.sender.send(phone, self.texts.help, label)
-            return
-        if not body.strip():
+            store.set_opted_out(session, number_hash, False)
+            return [Reply(self.texts.start_confirmation, kind="keyword")]
+        if keyword is Keyword.HELP:
+            # Carriers require an answer to HELP, opted out or not.
+            return [Reply(self.texts.help, kind="keyword")]
+        if not text.strip():
             # Rasa answers an empty text with nothing; a photo of a meter deserves a reply.
-            if not opted_out:
-                await self.sender.send(phone, self.texts.no_text, label)
-            return
-        options = await self._run(self.store.take_options, number_hash)
-        text = parse_choice(body, options) or body
-        if opted_out:
-            # Still handled, so the tracker and the escalation audit see it;
-            # SmsOutput sends nothing to an opted-out number.
-            logger.info("SMS from opted-out %s: recorded, no reply will be sent", label)
-        output = SmsOutput(self, phone, number_hash)
+            return [Reply(self.texts.no_text)]
+        return None
+
+    async def _escalate_without_database(self, phone: str, text: str, number_hash: str) -> None:
+        """The app database is down, so the message is not kept; an emergency is still
+        answered at once, directly (an opt-out cannot be checked: safety first)."""
+        for reply in self._escalation_replies(text):
+            attempt = await asyncio.get_running_loop().run_in_executor(
+                self.workers.send_executor, self.sender.post_once, phone, reply.body
+            )
+            logger.warning(
+                "SMS %s escalation reply to %s sent without the database: %s",
+                reply.level,
+                sender_id(number_hash),
+                "delivered" if attempt.delivered else f"NOT delivered ({attempt.detail})",
+            )
+
+    # ---- the inbox worker's answer ----------------------------------------------------
+
+    async def _answer(self, inbound: Inbound) -> Tuple[List[Reply], Optional[List[str]]]:
+        assert self._on_new_message is not None, "start() first"
+        label = sender_id(inbound.number_hash)
+        options = await self._db(self._offered, inbound.number_hash)
+        text = parse_choice(inbound.body, options) or inbound.body
         text, cut = capped(text)
-        await on_new_message(UserMessage(text, output, label, input_channel=self.name()))
+        output = SmsOutput(self.texts)
+        await self._on_new_message(UserMessage(text, output, label, input_channel=self.name()))
         if cut:
             await output.send_text_message(label, too_long_reply())
+        return output.replies, output.options
 
-    async def _run(self, func: Callable, *args: Any) -> Any:
+    def _offered(self, number_hash: str) -> List[str]:
+        with self.queue.sessions() as session:
+            return store.offered_options(session, number_hash)
+
+    def _escalation_replies(self, text: str) -> List[Reply]:
+        found = escalation_reply(text)
+        if found is None:
+            return []
+        level, reply = found
+        return [Reply(part, level=level) for part in split_sms(reply, "")]
+
+    async def _db(self, func: Callable, *args: Any) -> Any:
         """A blocking database call, in the worker threads instead of on the event loop."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, partial(func, *args))
 
 
 class SmsOutput(OutputChannel):
-    """Replies for one inbound SMS; holds the number only for sending."""
+    """Collects the replies to one inbound SMS, in SMS form, for the outbox."""
 
     @classmethod
     def name(cls) -> Text:
         return "sms"
 
-    def __init__(self, channel: SmsInput, phone: str, number_hash: str) -> None:
-        self.channel = channel
-        self.phone = phone
-        self.number_hash = number_hash
+    def __init__(self, texts: SmsTexts) -> None:
+        self.texts = texts
+        self.replies: List[Reply] = []
+        self.options: Optional[List[str]] = None  # the payloads the last reply offers as 1, 2, 3
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self._deliver(kwargs.get("sms_text") or text, [])
+        self._collect(kwargs.get("sms_text") or text, [], kwargs.get("utter_action"))
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
-        await self._deliver(kwargs.get("sms_text") or text, buttons)
+        self._collect(kwargs.get("sms_text") or text, buttons, kwargs.get("utter_action"))
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         logger.debug("SMS skips custom payloads")  # JSON is no use on a phone screen
 
-    async def _deliver(self, text: Optional[str], buttons: List[Dict[Text, Any]]) -> None:
-        channel, label = self.channel, sender_id(self.number_hash)
-        # Checked for every reply, so a STOP that lands mid-answer stops the rest.
-        if await channel._run(channel.store.is_opted_out, self.number_hash):
-            logger.info("SMS reply to %s withheld: the number opted out", label)
-            return
-        tail, payloads = numbered_options(buttons or [], channel.texts)
+    def _collect(self, text: Optional[str], buttons: List[Dict[Text, Any]], response: Optional[str]) -> None:
+        tail, payloads = numbered_options(buttons or [], self.texts)
         parts = split_sms(text or "", tail)
-        if payloads and parts and parts[-1].endswith(tail):  # the menu may not have fitted
-            await channel._run(channel.store.offer_options, self.number_hash, payloads)
-        for part in parts:
-            await channel.sender.send(self.phone, part, label)
+        # Only the latest reply's menu counts, and only if it fitted.
+        self.options = payloads if payloads and parts and parts[-1].endswith(tail) else None
+        level = RESPONSE_LEVELS.get(response or "")
+        self.replies.extend(Reply(part, level=level) for part in parts)
+
+
+def _agent_ready(app: Any) -> bool:
+    agent = getattr(app.ctx, "agent", None)
+    return bool(agent is not None and agent.is_ready())
 
 
 def _first(form: Dict[str, List[str]], name: str) -> Optional[str]:

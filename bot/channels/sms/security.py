@@ -7,13 +7,21 @@ Phone numbers are kept only as HMAC-SHA256(key, number): the key is
 SMS_HASH_SALT, or, when that is unset, a key derived from SMS_AUTH_TOKEN.
 The derived key changes when the token is rotated, which would forget every
 opt-out, so production sets SMS_HASH_SALT.
+
+Queued messages need the number to be answered after a restart: the inbox and
+outbox keep it sealed (AES-256-GCM, key derived from the same hash key), only
+until the row is finished.
 """
 
 import base64
 import hashlib
 import hmac
+import os
 from typing import Mapping, Optional, Sequence, Union
 from urllib.parse import parse_qs
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from bot.db.tables import SMS_SENDER_PREFIX as SENDER_PREFIX
 
@@ -21,6 +29,8 @@ FormParams = Mapping[str, Union[str, Sequence[str]]]
 
 HASH_HEX_CHARS = 32  # 128 bits: no collisions in practice, and short in reports
 _DERIVATION_LABEL = b"pump-assistant sms number hash v1"
+_SEAL_LABEL = b"pump-assistant sms seal v1"
+_NONCE_BYTES = 12
 
 
 def parse_form(body: bytes) -> dict:
@@ -62,3 +72,25 @@ def hash_number(number: str, key: bytes) -> str:
 def sender_id(number_hash: str) -> str:
     """The Rasa conversation id for a number: the tracker store never sees the number."""
     return SENDER_PREFIX + number_hash
+
+
+class SealError(ValueError):
+    """A sealed value cannot be opened: damaged, or sealed under another key."""
+
+
+class Sealer:
+    """Seals short strings (a number, a message) for the queue tables."""
+
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(hmac.new(key, _SEAL_LABEL, hashlib.sha256).digest())
+
+    def seal(self, value: str) -> str:
+        nonce = os.urandom(_NONCE_BYTES)
+        return base64.b64encode(nonce + self._aead.encrypt(nonce, value.encode("utf-8"), None)).decode("ascii")
+
+    def open(self, sealed: Optional[str]) -> str:
+        try:
+            raw = base64.b64decode(sealed or "", validate=True)
+            return self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None).decode("utf-8")
+        except (ValueError, InvalidTag) as exc:
+            raise SealError("sealed value cannot be opened (was SMS_HASH_SALT changed?)") from exc

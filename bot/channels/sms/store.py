@@ -1,85 +1,51 @@
-"""SMS state in the app database: opt-outs, offered options, seen message ids.
+"""Per-number SMS state in the app database: the opt-out and the options last offered.
 
 Numbers are keyed by their salted hash (bot.channels.sms.security), never the
-number. The methods block on the database: the channel runs them in its
-executor, off the event loop.
+number. Every function takes an open SQLAlchemy session, so the caller decides
+the transaction: a STOP is recorded in the same one as its inbound message.
 """
 
 import json
-from datetime import timedelta
 from typing import List, Optional
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session
 
-from bot.db.engine import session_factory
-from bot.db.tables import SmsNumber, SmsSeenMessage, utcnow
-
-# Providers redeliver within minutes; a week of ids is plenty to spot repeats.
-SEEN_MESSAGE_DAYS = 7
+from bot.db.tables import SmsNumber, utcnow
 
 
-class SmsStore:
-    def __init__(self, url: Optional[str] = None) -> None:
-        self.sessions: sessionmaker = session_factory(url)  # raises at start if unreachable
+def is_opted_out(session: Session, number_hash: str) -> bool:
+    row = session.get(SmsNumber, number_hash)
+    return bool(row and row.opted_out)
 
-    def claim_message(self, message_sid: str) -> bool:
-        """True the first time a MessageSid is seen; False for a redelivery."""
-        try:
-            with self.sessions.begin() as session:
-                session.execute(
-                    delete(SmsSeenMessage).where(
-                        SmsSeenMessage.received_at < utcnow() - timedelta(days=SEEN_MESSAGE_DAYS)
-                    )
-                )
-                session.add(SmsSeenMessage(message_sid=message_sid[:64]))
-        except IntegrityError:
+
+def set_opted_out(session: Session, number_hash: str, opted_out: bool) -> bool:
+    """Record the choice; True if it changed (so it is confirmed only once)."""
+    row = session.get(SmsNumber, number_hash, with_for_update=True)
+    if row is None:
+        if not opted_out:
             return False
+        session.add(SmsNumber(number_hash=number_hash, opted_out=True))
         return True
+    if row.opted_out == opted_out:
+        return False
+    row.opted_out = opted_out
+    row.changed_at = utcnow()
+    row.options = None
+    return True
 
-    def is_opted_out(self, number_hash: str) -> bool:
-        with self.sessions() as session:
-            row = session.get(SmsNumber, number_hash)
-            return bool(row and row.opted_out)
 
-    def set_opted_out(self, number_hash: str, opted_out: bool) -> bool:
-        """Record the choice; True if it changed (so it is confirmed only once)."""
-        try:
-            with self.sessions.begin() as session:
-                row = session.get(SmsNumber, number_hash)
-                if row is None:
-                    if not opted_out:
-                        return False
-                    session.add(SmsNumber(number_hash=number_hash, opted_out=True))
-                    return True
-                if row.opted_out == opted_out:
-                    return False
-                row.opted_out = opted_out
-                row.changed_at = utcnow()
-                row.options = None
-                return True
-        except IntegrityError:  # the same keyword arrived twice at once; the other one won
-            return False
+def offered_options(session: Session, number_hash: str) -> List[str]:
+    """The payloads the last reply offered as 1, 2, 3 (cleared when the next reply is queued)."""
+    row = session.get(SmsNumber, number_hash)
+    return json.loads(row.options) if row is not None and row.options else []
 
-    def take_options(self, number_hash: str) -> List[str]:
-        """The options last offered, cleared: a number only picks from the latest reply."""
-        with self.sessions.begin() as session:
-            row = session.get(SmsNumber, number_hash)
-            if row is None or not row.options:
-                return []
-            options = json.loads(row.options)
-            row.options = None
-            return options
 
-    def offer_options(self, number_hash: str, payloads: List[str]) -> None:
-        try:
-            with self.sessions.begin() as session:
-                row = session.get(SmsNumber, number_hash)
-                if row is None:
-                    row = SmsNumber(number_hash=number_hash, opted_out=False)
-                    session.add(row)
-                row.options = json.dumps(payloads)
-        except IntegrityError:  # created concurrently; write again onto that row
-            with self.sessions.begin() as session:
-                session.get(SmsNumber, number_hash).options = json.dumps(payloads)
+def offer_options(session: Session, number_hash: str, payloads: Optional[List[str]]) -> None:
+    """Replace the options on offer (None: nothing to pick from any more)."""
+    row = session.get(SmsNumber, number_hash)
+    if row is None:
+        if not payloads:
+            return
+        row = SmsNumber(number_hash=number_hash, opted_out=False)
+        session.add(row)
+    row.options = json.dumps(payloads) if payloads else None
