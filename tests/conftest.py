@@ -46,6 +46,7 @@ STACK_FIXTURES = {
     "postgres_service",
     "redis_service",
     "e2e_outcomes",
+    "understanding_outcomes",
 }
 
 

@@ -34,7 +34,8 @@ class Escalation(Base):
 
 
 class UnansweredQuestion(Base):
-    """A question the bot could not answer (fallback or out of scope), for staff review."""
+    """A question the bot could not answer (not in the materials, fallback or out of
+    scope), for staff review: `make report` groups them by theme."""
 
     __tablename__ = "unanswered_questions"
     id = Column(Integer, primary_key=True)
@@ -44,6 +45,8 @@ class UnansweredQuestion(Base):
     intent = Column(String(64), nullable=False)
     text = Column(Text, nullable=False)
     event_key = Column(String(64), nullable=True, unique=True)
+    # knowledge/understanding/rules.yml `themes` for not_covered; "unclear" or "off topic" otherwise
+    theme = Column(String(64), nullable=True)
 
 
 class SmsNumber(Base):

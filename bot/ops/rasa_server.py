@@ -46,15 +46,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     import rasa.telemetry
     import rasa.utils.io
     import rasa.utils.tensorflow.environment as tensorflow_env
-    from rasa.__main__ import create_argument_parser
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
 
     # Loading a model imports skops, which walks sklearn's packages and so imports
     # numpy.distutils, whose log module sets the root logger to WARNING: every INFO
     # line after the model loads (SMS delivered, opted out, ...) would vanish.
     # Imported here, before the logging is configured, its side effect comes first.
     import skops.io  # noqa: F401
+    from rasa.__main__ import create_argument_parser
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
 
     args = create_argument_parser().parse_args(["run", *(sys.argv[1:] if argv is None else argv)])
     try:

@@ -2,7 +2,7 @@
 unanswered questions, for staff."""
 
 from datetime import timedelta
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from sqlalchemy import select
 
@@ -62,10 +62,14 @@ def build_report(days: int = 7, url: Optional[str] = None, limit: int = 200) -> 
             f"  {e.created_at:%Y-%m-%d %H:%M} UTC  {e.level:<9} {e.channel:<8} "
             f"{e.conversation_id[:24]:<24} {reading:>10}  {e.reason}"
         )
-    lines.append(f"Questions the bot could not answer in the last {days} days: {len(questions)}")
+    lines.append(f"Questions the bot could not answer in the last {days} days: {len(questions)}, by theme")
+    by_theme: Dict[str, List[UnansweredQuestion]] = {}
     for q in questions:
-        lines.append(
-            f"  {q.created_at:%Y-%m-%d %H:%M} UTC  {q.intent:<12} {q.channel:<8} "
-            f"{q.conversation_id[:24]:<24} {q.text[:120]!r}"
-        )
+        by_theme.setdefault(q.theme or "unclear", []).append(q)
+    for theme, items in sorted(by_theme.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        lines.append(f"  {theme}: {len(items)}")
+        for q in items:
+            lines.append(
+                f"    {q.created_at:%Y-%m-%d %H:%M} UTC  {q.channel:<8} {q.conversation_id[:24]:<24} {q.text[:120]!r}"
+            )
     return "\n".join(lines)

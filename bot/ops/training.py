@@ -21,7 +21,14 @@ STAMP = MODEL_DIR / ".inputs.sha256"
 # contacts, escalation rules, SMS wording) is read at run time and needs no retraining.
 # The custom graph components' signatures decide what the trained graph passes
 # them (EscalationDetector.process takes the tracker), so their code counts too.
-INPUTS = ("data", "domain", "config.yml", "knowledge/terms.yml", "bot/rasa/escalation_component.py")
+INPUTS = (
+    "data",
+    "domain",
+    "config.yml",
+    "knowledge/terms.yml",
+    "bot/rasa/escalation_component.py",
+    "bot/rasa/understanding_component.py",
+)
 
 
 def _files(paths: Iterable[str]) -> List[Path]:

@@ -6,7 +6,9 @@ from typing import Any, Dict, Optional, Union
 from bot.core.escalation.levels import INTENT_LEVELS
 from bot.db.tables import Escalation, UnansweredQuestion
 
-UNANSWERED_INTENTS = ("nlu_fallback", "out_of_scope")
+UNANSWERED_INTENTS = ("not_covered", "nlu_fallback", "out_of_scope")
+# The theme of an unanswered question that is not a not_covered one.
+OTHER_THEMES = {"nlu_fallback": "unclear", "out_of_scope": "off topic"}
 MAX_QUESTION_CHARS = 500
 
 
@@ -35,7 +37,11 @@ def record_for(event: Dict[str, Any]) -> Optional[Union[Escalation, UnansweredQu
             event_key=event_key(event),
         )
     if intent in UNANSWERED_INTENTS:
+        theme = next(
+            (e.get("value") for e in parse.get("entities") or [] if e.get("entity") == "not_covered_theme"), None
+        )
         return UnansweredQuestion(
+            theme=str(theme or OTHER_THEMES.get(intent, "general"))[:64],
             channel=channel,
             conversation_id=conversation_id,
             intent=intent,

@@ -31,6 +31,22 @@ IN_TRAINING_BEFORE = {
     "is there a dietitian on the team",
     "thank you so much",
 }
+# Issue 13 (item 4) changed the policy the batches were written under: a question
+# about doses or settings with no reading, sign or request to act now gets the calm
+# answer (the team sets doses; how to reach them), not "call now". These clinic
+# labels are read as "none, with the dose answer" (blind/README.md lists them).
+POLICY_CALM = {
+    "how many units should i give for a 60 carb dinner, his ratio confuses me",
+    "how much should i bolus him for 65g carbs",
+    "what should her carb ratio be at breakfast, she's 9",
+    "how many units do I bolus for 60g carbs if the ratio is 1:15",
+    "should i lower his basal rate before the tournament saturday",
+    "can i change her correction factor to 40 myself",
+    "can we set a temp basal of 50% for the sleepover",
+    "what should i set his target to, 120 or 150?",
+    "how much should i reduce her bolus before swim practice",
+    "how many units do i give for 60g carbs, cant remember her ratio",
+}
 # What the detector alone may still get wrong on a batch it was tuned on, each
 # listed with why in blind/README.md: (concerns missed, benign messages escalated).
 KNOWN_WRONG = {
@@ -45,7 +61,16 @@ KNOWN_WRONG = {
 
 
 def _cases(path):
-    return e2e.load_cases(path)
+    cases = e2e.load_cases(path)
+    for c in cases:
+        if c["level"] == "clinic" and " | ".join(c["turns"]) in POLICY_CALM:
+            c["level"], c["calm_dose"] = "none", True
+    return cases
+
+
+def test_every_policy_change_names_a_batch_case():
+    found = {" | ".join(c["turns"]) for p in BATCHES for c in _cases(p) if c.get("calm_dose")}
+    assert found == POLICY_CALM
 
 
 def _norm(text: str) -> str:
@@ -94,7 +119,10 @@ def test_the_detector_keeps_what_it_learned_from_a_batch(path):
     """Batches used for tuning: the detector alone gets every concern, at most the recorded false alarms."""
     missed, over = [], []
     for c in _cases(path):
-        got = assess_turns(c["turns"][-1], c["turns"][:-1]).level
+        found = assess_turns(c["turns"][-1], c["turns"][:-1])
+        got = found.level
+        if c.get("calm_dose"):
+            assert "dose_question" in found.signals, c["turns"]  # so the understanding answers about doses
         if c["level"] == "emergency" and got != "emergency" or c["level"] == "clinic" and got == "none":
             missed.append((c["level"], c["turns"]))
         elif c["level"] == "none" and got != "none":

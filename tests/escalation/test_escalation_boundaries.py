@@ -205,9 +205,21 @@ def test_red_flags(text):
     assert assess(text).level == "emergency"
 
 
-def test_dose_questions():
-    for text in ("how much insulin should i give", "how do i correct a high", "can we change her basal"):
-        assert assess(text).level == "clinic"
+def test_dose_questions_are_calm_unless_they_act_now_or_come_with_a_number_or_sign():
+    # Issue 13: the calm dose answer (the team sets doses), not "call now" ...
+    for text in ("how much insulin should i give", "can we change her basal", "how many units for 45 carbs"):
+        found = assess(text)
+        assert found.level == "none" and "dose_question" in found.signals, text
+    # ... unless it is about acting now, or a number or a sign says there is a concern.
+    for text in (
+        "how do i correct a high",
+        "should i give more insulin right now",
+        "can i just give him 4 units",
+        "how much insulin for 350",
+        "he is high how much should i give",
+        "can i change her basal tonight?",
+    ):
+        assert assess(text).level == "clinic", text
 
 
 def test_default_rules_are_cached_and_optional():

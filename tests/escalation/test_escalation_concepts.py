@@ -3,7 +3,7 @@
 import pytest
 
 from bot.core.escalation import assess, assess_turns
-from bot.core.escalation.normalise import fold
+from bot.core.text.normalise import fold
 
 
 def level(text: str) -> str:
@@ -220,8 +220,8 @@ def test_context_raises_only_when_the_turns_together_say_more():
     ],
 )
 def test_work_grows_linearly_with_the_text(monkeypatch, unit):
-    import bot.core.escalation.patterns as patterns
     import bot.core.escalation.readings as readings
+    import bot.core.text.patterns as patterns
 
     steps = {"n": 0}
 

@@ -23,6 +23,21 @@ HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 EQUIVALENT = {
     ("ask_dose_or_settings_advice", "escalate_clinic"),
     ("out_of_scope", "nlu_fallback"),
+    ("out_of_scope", "not_covered"),
+}
+# Labelled with a topic before issue 13; the two documents do not answer them (brands,
+# prices, airport security, how often to change a site, water), so the honest answer
+# is now "not in our materials".
+POLICY_NOT_COVERED = {
+    "is omnipod or tandem better for my daughter",
+    "how much do pumps cost",
+    "can you go through tsa with an insulin pump",
+    "can he go through airport security with the pump",
+    "does the pump go thru airport security ok",
+    "how often should we change infusion sets and rotate sites",
+    "how often should we change her infusion set and site",
+    "theres so many brands, which pump is best for a 10 year old girl who does gymnastics",
+    "does she wear it in the shower and to bed",
 }
 
 
@@ -44,6 +59,8 @@ async def _evaluate(model: Path, path: Path) -> HeldoutResult:
     result = HeldoutResult()
     for example in load_data(str(path)).intent_examples:
         expected = example.get("intent")
+        if example.get("text") in POLICY_NOT_COVERED:
+            expected = "not_covered"
         parsed = await agent.parse_message(example.get("text"))
         got, conf = parsed["intent"]["name"], parsed["intent"]["confidence"]
         result.total += 1

@@ -17,8 +17,8 @@ stands, as escalation has always done.
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from bot.core.escalation.patterns import HARD_BREAKS, Token
 from bot.core.escalation.rules import ContextCategory
+from bot.core.text.patterns import HARD_BREAKS, Token
 
 Span = Tuple[int, int]
 

@@ -15,7 +15,7 @@ Emergency beats clinic; the reasons are texts of the reply's language.
 
 import functools
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from bot.core.escalation.context import ScopeIndex, effect, scopes
 from bot.core.escalation.lexicon import Lexicon, load_lexicon
@@ -36,6 +36,7 @@ class Assessment:
     pump_failure: bool = False
     evidence: bool = False  # medical evidence (rules.yml `evidence`): a sign, a reading out of range
     from_context: bool = False  # decided by earlier turns completed by this one
+    signals: FrozenSet[str] = frozenset()  # every concept and reading signal found, escalating or not
 
     @property
     def reason_text(self) -> str:
@@ -177,6 +178,7 @@ def _decide(signals: Signals, readings: List[Reading], rules: Rules, lex: Lexico
         unit_unclear="unit_unclear" in signals,
         pump_failure="pump_failure" in signals,
         evidence=any(name in rules.evidence for name in signals),
+        signals=frozenset(signals),
     )
 
 

@@ -16,14 +16,14 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Pattern, Tuple
 
-from bot.core.escalation.normalise import fold, normalise
-from bot.core.escalation.numbers import NumberWords
-from bot.core.escalation.patterns import HARD_BREAKS, Matcher, PatternError, Token, compile_pattern
-from bot.core.escalation.patterns import Pattern as CompiledPattern
 from bot.core.escalation.readings import Phrases, index_words
 from bot.core.escalation.rules import ESCALATION_DIR, LEVELS, Rules, load_rules, reason_keys
-from bot.core.escalation.words import Words
 from bot.core.knowledge.shape import Shape, load_yaml
+from bot.core.text.normalise import fold, normalise
+from bot.core.text.numbers import NumberWords
+from bot.core.text.patterns import HARD_BREAKS, Matcher, PatternError, Token, compile_pattern
+from bot.core.text.patterns import Pattern as CompiledPattern
+from bot.core.text.words import Words
 
 Phrase = Tuple[str, ...]
 _WORD = re.compile(r"(?<![a-z0-9])[a-z]+(?![a-z0-9])")  # not "u" in "3u"

@@ -291,7 +291,7 @@ class _Candidate:
 
 
 def find_readings(text: str, rules: Rules, words: Dict[str, Phrases]) -> List[Reading]:
-    """Readings in normalised text (bot.core.escalation.normalise), in order of appearance."""
+    """Readings in normalised text (bot.core.text.normalise), in order of appearance."""
     cands = _Finder(text, rules, words).find()
     # An unclear number takes the unit of the message's other readings when
     # they agree: in "sugar ran 13.5 to 16" the 16 is mmol/L.

@@ -11,8 +11,9 @@ from bot.core.knowledge.shape import Shape
 from bot.core.knowledge.terms import load_terms
 from bot.core.knowledge.topics import SMS_MAX_CHARS, Topic, check_sources, load_topic_file
 
-# Placeholders a reply may use beyond the contacts; filled per message by Rasa.
-RUNTIME_PLACEHOLDERS = ("escalation_reason",)
+# Placeholders a reply may use beyond the contacts, filled per message: the
+# escalation reason (by Rasa), who can answer a not-covered question (the answer action).
+RUNTIME_PLACEHOLDERS = ("escalation_reason", "referral")
 
 
 class Knowledge:

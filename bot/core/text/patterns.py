@@ -5,7 +5,8 @@ A pattern is written in a lexicon as words separated by spaces:
     word        a base form matches every inflection ("wake": woke, woken,
                 waking), an inflected form only itself ("confusing")
     a|b|c       one of these words ("a_b" in a choice is the phrase "a b")
-    @name       one phrase of the word class `name` (a class may hold phrases)
+    @name       one phrase of the word class `name` (a class may hold phrases);
+                "@name|b" a phrase of the class or the word b
     @num        a number; @num:0-70 a number from 0 to 70
     x?          the element x is optional (a word, a|b or @name)
     ...         up to `gap` words (never across punctuation)
@@ -91,15 +92,21 @@ def _compile_seq(source: str, classes) -> Seq:
         if word == NUM or word.startswith(NUM + ":"):
             low, high = _bounds(word[len(NUM) + 1 :]) if ":" in word else (float("-inf"), float("inf"))
             elems.append(Elem("num", optional=optional, low=low, high=high))
-        elif word.startswith("@"):
-            if word[1:] not in classes:
-                raise PatternError(f"unknown word class '{word}'")
-            elems.append(Elem("phrases", phrases=classes[word[1:]], optional=optional))
         else:
             alternatives = [w for w in word.split("|") if w]
             if not alternatives:
                 raise PatternError(f"empty word in {source!r}")
-            if any("_" in w for w in alternatives):  # "stand_for": a phrase among the choices
+            if any(w.startswith("@") for w in alternatives):  # "@pump|it": a class among the choices
+                phrases = set()
+                for w in alternatives:
+                    if w.startswith("@"):
+                        if w[1:] not in classes:
+                            raise PatternError(f"unknown word class '{w}'")
+                        phrases |= set(classes[w[1:]])
+                    else:
+                        phrases.add(tuple(x for x in w.split("_") if x))
+                elems.append(Elem("phrases", phrases=tuple(sorted(phrases)), optional=optional))
+            elif any("_" in w for w in alternatives):  # "stand_for": a phrase among the choices
                 phrases = {tuple(x for x in w.split("_") if x) for w in alternatives}
                 elems.append(Elem("phrases", phrases=tuple(sorted(phrases)), optional=optional))
             else:

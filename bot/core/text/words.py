@@ -25,7 +25,7 @@ def lemma_table(language: str) -> Dict[str, str]:
     """spaCy's lookup lemma table for `language`, accents folded like the text."""
     import spacy_lookups_data
 
-    from bot.core.escalation.normalise import fold
+    from bot.core.text.normalise import fold
 
     path = Path(spacy_lookups_data.__file__).parent / "data" / f"{language}_lemma_lookup.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as fh:

@@ -1,0 +1,91 @@
+"""knowledge/understanding/rules.yml: the language-independent part of understanding
+(sequences, numbered lists, themes and who answers them), checked against the topics."""
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Optional, Tuple, Union
+
+from bot import KNOWLEDGE_DIR
+from bot.core.knowledge import get_knowledge
+from bot.core.knowledge.shape import Shape, load_yaml
+
+UNDERSTANDING_DIR = KNOWLEDGE_DIR / "understanding"
+DEFAULT_PATH = UNDERSTANDING_DIR / "rules.yml"
+GENERAL_THEME = "general"
+
+
+@dataclass(frozen=True)
+class Theme:
+    who: str
+    near: Optional[str]
+    yields_to: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    languages: Tuple[str, ...]
+    max_topics: int
+    followup_minutes: float
+    sequences: Dict[str, Tuple[str, ...]]
+    lists: Dict[str, Tuple[str, ...]]
+    referrals: Tuple[str, ...]
+    themes: Dict[str, Theme]
+    topics: Tuple[str, ...]  # every topic id of knowledge/topics/
+
+
+def load_rules(path: Union[str, Path, None] = None) -> Rules:
+    return _default() if path is None else _load(Path(path))
+
+
+@functools.lru_cache(maxsize=1)
+def _default() -> Rules:
+    return _load(DEFAULT_PATH)
+
+
+def _load(path: Path) -> Rules:
+    s = Shape(path)
+    top = s.mapping(
+        load_yaml(path),
+        "",
+        ("languages", "max_topics", "followup_minutes", "sequences", "lists", "referrals", "themes"),
+    )
+    topics = tuple(get_knowledge().by_id)
+
+    def topic_ids(value, field: str) -> Tuple[str, ...]:
+        ids = s.strings(value, field)
+        for i, topic in enumerate(ids):
+            if topic not in topics:
+                raise s.error(f"{field}[{i}]", f"unknown topic '{topic}' (knowledge/topics/)")
+        return ids
+
+    sequences = {
+        str(k): topic_ids(v, f"sequences.{k}")
+        for k, v in s.mapping(top["sequences"], "sequences", optional=None).items()
+    }
+    lists = {}
+    for key, value in s.mapping(top["lists"], "lists", optional=None).items():
+        if key not in topics:
+            raise s.error(f"lists.{key}", f"unknown topic '{key}' (knowledge/topics/)")
+        lists[str(key)] = topic_ids(value, f"lists.{key}")
+    referrals = s.strings(top["referrals"], "referrals")
+    themes = {}
+    for name, body in s.mapping(top["themes"], "themes", optional=None).items():
+        field = f"themes.{name}"
+        body = s.mapping(body, field, ("who",), ("near", "yields_to"))
+        who = s.choice(body["who"], f"{field}.who", referrals)
+        near = topic_ids([body["near"]], f"{field}.near")[0] if body.get("near") else None
+        yields_to = topic_ids(body["yields_to"], f"{field}.yields_to") if body.get("yields_to") else ()
+        themes[str(name)] = Theme(who, near, yields_to)
+    if GENERAL_THEME not in themes:
+        raise s.error("themes", f"missing the '{GENERAL_THEME}' theme (a pump question no theme names)")
+    return Rules(
+        languages=s.strings(top["languages"], "languages"),
+        max_topics=s.whole(top["max_topics"], "max_topics", 1),
+        followup_minutes=s.number(top["followup_minutes"], "followup_minutes"),
+        sequences=sequences,
+        lists=lists,
+        referrals=referrals,
+        themes=themes,
+        topics=topics,
+    )

@@ -1,0 +1,110 @@
+"""The blind understanding sets: written by helpers who never saw data/, knowledge/ or tests/.
+
+Their figures (first run, before and after tuning, every miss) are in
+blind/README.md. These tests keep them honest: no phrasing of a set may enter the
+NLU training data or the understanding lexicons, and the trained bot keeps at
+least the figures it reached.
+"""
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import PROJECT_ROOT
+from bot.core.understanding import load_rules
+from tools.eval import understanding as evaluation
+
+BLIND = Path(__file__).parent / "blind"
+SETS = sorted(BLIND.glob("set*.yml"))
+SIZES = {"topical": 75, "not_covered": 20, "conversations": 15}
+# Common questions a set happens to share with training examples that were in
+# data/nlu before the set was written (unchanged since): coincidence, not copying.
+# Kept as SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set
+# still to be run.
+IN_TRAINING_BEFORE = {
+    hashlib.sha256(b"what if the pump breaks").hexdigest(),
+    hashlib.sha256(b"what happens at the second pump appointment").hexdigest(),
+    hashlib.sha256(b"who trains us on the pump").hexdigest(),
+    hashlib.sha256(b"when does insulin go in the pump").hexdigest(),
+    # set 2 (checked when it arrived: data/nlu had not changed since the sets' briefs)
+    "33e5e1d941703a6b583c685248e35bc4db1d0c964013053d5cc70d5bae900153",
+    "43b212eba316a239b57df7ea9de50b0e82b2e9d89a10b08fc1bbff550be4fac8",
+    "8520782aea7c12930dd6a8d4ee954baa3c427bc16fe64f11ebc59b39cec60a5f",
+    "3b0a4661ef3bbb18c6d8bbe10af47e5825b6722f5506c24c92df069ec3d31f86",
+    "e266cf69f4a771b3a5236c8d651479264295400792e5a0a4c947f2d916e3782c",
+}
+# The figures of blind/README.md, as (right, of): a floor, not a target.
+FLOORS = {
+    "set1": {"topical": (144, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
+    "set2": {"topical": (128, 150), "not_covered": (35, 40), "followups": (21, 30), "dose_or_escalation": 2},
+}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def _training_texts():
+    texts = set()
+    for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            for line in str(block.get("examples", "")).splitlines():
+                if line.strip().startswith("- "):
+                    texts.add(_norm(line.strip()[2:]))
+    return texts
+
+
+def _phrasings(path):
+    data = evaluation.load_set(path)
+    for section in evaluation.SECTIONS:
+        for item in data[section]:
+            yield from item.get("turns") or [item["text"]]
+
+
+def test_there_are_blind_sets():
+    assert {p.name for p in SETS} >= {"set1_a.yml", "set1_b.yml"}
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
+def test_set_shape_and_labels(path):
+    data = evaluation.load_set(path)
+    topics = set(load_rules().topics)
+    for section, size in SIZES.items():
+        assert len(data[section]) == size, section
+    for item in data["topical"] + data["conversations"]:
+        assert {item["topic"], *(item.get("also_ok") or [])} <= topics, item
+    assert all(len(c["turns"]) == 2 for c in data["conversations"])
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
+def test_no_blind_phrasing_is_in_the_training_data_or_the_lexicons(path):
+    training = _training_texts()
+    lexicons = "\n".join(
+        _norm(p.read_text(encoding="utf-8")) for p in (PROJECT_ROOT / "knowledge" / "understanding").glob("*.yml")
+    )
+    for text in _phrasings(path):
+        norm = _norm(text)
+        coincidence = hashlib.sha256(norm.encode()).hexdigest() in IN_TRAINING_BEFORE
+        assert norm not in training or coincidence, f"{path.name}: {text!r} is in data/nlu"
+        if len(norm.split()) >= 4:
+            assert norm not in lexicons, f"{path.name}: {text!r} is in knowledge/understanding"
+
+
+@pytest.fixture(scope="module")
+def understanding_outcomes():
+    """Each recorded set through the trained bot (NLU, components, conversation turns)."""
+    return {name: evaluation.evaluate(sorted(BLIND.glob(f"{name}_*.yml"))) for name in FLOORS}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_the_trained_bot_keeps_its_figures_on_a_set(understanding_outcomes, name):
+    result, floors = understanding_outcomes[name], FLOORS[name]
+    misses = "\n".join(result.misses())
+    assert result.topical()[0] >= floors["topical"][0], misses
+    nc = result.not_covered()
+    assert nc["honest"] >= floors["not_covered"][0], misses
+    assert nc["dose_or_escalation"] <= floors["dose_or_escalation"], "more dose answers or escalations than recorded"
+    assert result.followups()[0] >= floors["followups"][0], misses

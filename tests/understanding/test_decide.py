@@ -1,0 +1,173 @@
+"""bot.core.understanding on its own (no Rasa): the decisions, one rule at a time.
+
+The sentences here are this file's own; the blind sets (blind/) measure the rest.
+"""
+
+import shutil
+
+import pytest
+import yaml
+
+from bot import KNOWLEDGE_DIR
+from bot.core.knowledge import KnowledgeError
+from bot.core.understanding import NOT_COVERED, understand
+from bot.core.understanding.lexicon import load_lexicon
+from bot.core.understanding.rules import load_rules
+
+
+def ranking(*topics):
+    return [(f"ask_{t}", 0.9 - 0.1 * i) for i, t in enumerate(topics)]
+
+
+SOCIAL = [("greet", 0.6), ("thanks", 0.3)]
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("tell me about the saline part", "saline_week"),
+        ("who teaches us to run the thing", "pump_training"),
+        ("does our insurance pay for a pump", "insurance"),
+        ("where do refills come from", "supplies"),
+        ("what if the device breaks one day", "backup_plan"),
+    ],
+)
+def test_a_topic_is_answered_when_the_message_is_about_it(text, topic):
+    assert understand(text, ranking(topic)).topics == (topic,)
+
+
+def test_the_classifier_topic_is_refused_when_the_message_is_not_about_it():
+    # The classifier's favourite says nothing about the message: no unrelated answer.
+    found = understand("does the pump come in purple", ranking("wearing_pump"))
+    assert found.intent == NOT_COVERED and found.theme == "general"
+    assert understand("what colour is the sky", ranking("wearing_pump")).intent == "nlu_fallback"
+
+
+def test_among_topics_the_message_is_about_the_classifier_orders():
+    text = "after the salt water week when does insulin go in"
+    assert understand(text, ranking("insulin_start", "saline_week")).topics[0] == "insulin_start"
+    assert understand(text, ranking("saline_week", "insulin_start")).topics[0] == "saline_week"
+
+
+@pytest.mark.parametrize(
+    "text, theme",
+    [
+        ("is the pump ok in a swimming pool", "water"),
+        ("will it pair with his dexcom", "cgm"),
+        ("what does a pump cost in dollars", "cost"),
+        ("what do the beeps mean", "alarms_and_device"),
+        ("can it give insulin on its own like a closed loop", "automation"),
+    ],
+)
+def test_a_theme_the_materials_leave_out_is_not_covered(text, theme):
+    found = understand(text, ranking("wearing_pump"))
+    assert (found.intent, found.theme) == (NOT_COVERED, theme)
+
+
+def test_a_theme_in_a_clause_that_does_not_ask_is_context_not_the_question():
+    text = "she starts kindergarten in the fall. how big is the pump she would wear"
+    assert understand(text, ranking("wearing_pump")).topics == ("wearing_pump",)
+
+
+def test_a_theme_yields_to_the_topic_it_names():
+    assert understand("will the site get sore where the set goes in", ranking("sets_sites_taping")).topics == (
+        "sets_sites_taping",
+    )
+
+
+def test_a_calm_dose_question_gets_the_dose_topic_even_with_a_theme_word():
+    found = understand("how much do i bolus for a bowl of cereal", ranking("education_visit"), dose_question=True)
+    assert found.topics == ("dose_or_settings_advice",)
+
+
+def test_two_questions_in_one_message_get_both_topics_in_the_order_asked():
+    found = understand("how long is the saline week? also who does the pump training?", ranking("pump_training"))
+    assert found.topics == ("saline_week", "pump_training") and found.how == "two_topics"
+    # One question that mentions two topics' words is one question.
+    assert len(understand("is pump training during the saline week", ranking("pump_training")).topics) == 1
+
+
+@pytest.mark.parametrize(
+    "previous, text, topic",
+    [
+        ("evaluation", "and then what happens", "saline_week"),
+        ("saline_week", "what comes after that", "insulin_start"),
+        ("insulin_start", "and before that?", "saline_week"),
+        ("four_phases", "explain number 2", "pump_training"),
+        ("four_phases", "and the last one?", "followup"),
+        ("education_visit", "whats the 3rd one", "advanced_features"),
+        ("saline_week", "how long does that last", "saline_week"),
+        ("pump_training", "who sets that up", "pump_training"),
+    ],
+)
+def test_follow_ups_are_answered_from_the_previous_topic(previous, text, topic):
+    found = understand(text, SOCIAL, previous=previous)
+    assert found.topics == (topic,) and found.how == "followup"
+
+
+def test_a_follow_up_that_names_its_own_topic_gets_that_topic():
+    assert understand("what about insurance then", ranking("insurance"), previous="saline_week").topics == (
+        "insurance",
+    )
+
+
+def test_after_a_topic_the_message_names_the_pathway_moves_on_without_a_previous_topic():
+    assert understand("what happens after the evaluation", ranking("evaluation")).topics == ("saline_week",)
+
+
+def test_no_follow_up_without_a_previous_topic_or_without_a_question():
+    assert understand("how long does that last", SOCIAL).intent == "greet"
+    assert understand("ok thank you", [("thanks", 0.9)], previous="saline_week").intent == "thanks"
+
+
+def test_the_pathway_order_is_data():
+    rules = load_rules()
+    assert rules.sequences["pathway"] == ("evaluation", "saline_week", "insulin_start", "followup")
+    assert rules.lists["four_phases"][2] == "education_visit"
+
+
+@pytest.fixture
+def understanding_copy(tmp_path):
+    folder = tmp_path / "understanding"
+    shutil.copytree(KNOWLEDGE_DIR / "understanding", folder)
+    return folder
+
+
+def _edit(path, change):
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (lambda d: d["sequences"].update(pathway=["evaluation", "no_such_topic"]), "sequences.pathway[1]"),
+        (lambda d: d["themes"]["water"].update(who="the_plumber"), "themes.water.who"),
+        (lambda d: d["themes"].pop("general"), "themes"),
+        (lambda d: d.pop("max_topics"), "max_topics"),
+    ],
+)
+def test_a_broken_rules_file_names_the_file_and_field(understanding_copy, change, field):
+    path = understanding_copy / "rules.yml"
+    _edit(path, change)
+    with pytest.raises(KnowledgeError) as err:
+        load_rules(path)
+    assert "rules.yml" in str(err.value) and field in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (lambda d: d["about"].pop("saline_week"), "about.saline_week"),
+        (lambda d: d["about"].update(saline_week=["@no_such_class saline"]), "about.saline_week[0]"),
+        (lambda d: d["referrals"].pop("insurance"), "referrals.insurance"),
+        (lambda d: d["followups"]["ordinal"].update({"9": ["ninth"]}), "followups.ordinal.9"),
+    ],
+)
+def test_a_broken_lexicon_names_the_file_and_field(understanding_copy, change, field):
+    path = understanding_copy / "en.yml"
+    _edit(path, change)
+    with pytest.raises(KnowledgeError) as err:
+        load_lexicon("en", load_rules(), path)
+    assert "en.yml" in str(err.value) and field in str(err.value)
