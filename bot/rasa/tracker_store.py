@@ -37,7 +37,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import SingletonThreadPool
+from sqlalchemy.pool import QueuePool
 
 from bot import PROJECT_ROOT
 
@@ -180,11 +180,20 @@ class ConfiguredSQLTrackerStore(SQLTrackerStore):
 
 def engine_options(url: URL) -> dict:
     """Connections checked before use, SQL errors without their parameters (message
-    texts), and for Postgres a statement timeout; SQLite keeps one connection per thread
-    (closing the last file connection would checkpoint and drop the WAL every time)."""
+    texts), and for Postgres a statement timeout.
+
+    SQLite keeps its connections open in a queue pool as large as the thread pool (closing
+    the last file connection would checkpoint and drop the WAL every time), each used by
+    one thread at a time. Not SingletonThreadPool: with more threads than its size it
+    closes connections other threads are using, and sqlite3 then crashes the process."""
     options: dict = {"pool_pre_ping": True, "hide_parameters": True}
     if url.drivername.startswith("sqlite"):
-        options.update(poolclass=SingletonThreadPool, connect_args={"check_same_thread": False})
+        options.update(
+            poolclass=QueuePool,
+            pool_size=DB_THREADS,
+            max_overflow=DB_THREADS,
+            connect_args={"check_same_thread": False},
+        )
     else:
         options.update(create_engine_kwargs(url))
         if url.get_backend_name() == "postgresql":

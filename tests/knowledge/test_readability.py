@@ -38,6 +38,9 @@ def test_every_text_reads_at_grade_8_or_below(name):
 def test_the_formula_is_the_one_the_readme_names():
     # A known text, so a library change that moves the scale shows up here.
     assert textstat.flesch_kincaid_grade("The cat sat on the mat.") < 1
-    assert textstat.flesch_kincaid_grade(
-        "Interdisciplinary evaluation methodologies necessitate comprehensive institutional collaboration."
-    ) > 16
+    assert (
+        textstat.flesch_kincaid_grade(
+            "Interdisciplinary evaluation methodologies necessitate comprehensive institutional collaboration."
+        )
+        > 16
+    )
