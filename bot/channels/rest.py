@@ -32,6 +32,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from bot.channels.escalation_first import escalation_first
 from bot.channels.input_checks import capped, clean_text, sender_problem, too_long_reply
 from bot.channels.unavailable import RETRY_AFTER_SECONDS, replies_when_store_down, store_down
 
@@ -83,6 +84,9 @@ class CheckedRestInput(RestInput):
         return metadata
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        running: Dict[str, Any] = {}
+        on_new_message = escalation_first(on_new_message, lambda: running.get("app"))
+
         async def checked(message: UserMessage) -> None:
             if not message.text:  # UserMessage strips the text
                 logger.debug("REST message from %s is empty: not passed to Rasa", message.sender_id)
@@ -93,6 +97,10 @@ class CheckedRestInput(RestInput):
                 await message.output_channel.send_text_message(message.sender_id, too_long_reply())
 
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.listener("before_server_start")
+        async def keep_app(app: Any, _loop: Any) -> None:
+            running["app"] = app
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

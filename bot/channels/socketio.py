@@ -31,6 +31,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
+from bot.channels.escalation_first import escalation_first
 from bot.channels.input_checks import guard_socketio_handlers, refuse_polling_post_without_sid
 from bot.channels.web_sessions import WebSessions, session_secret
 
@@ -92,7 +93,13 @@ class RestrictedSocketIOInput(SocketIOInput):
         self.cors_allowed_origins = allowed_origins(cors_allowed_origins)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        socketio_webhook = super().blueprint(on_new_message)
+        running: Dict[str, Any] = {}
+        socketio_webhook = super().blueprint(escalation_first(on_new_message, lambda: running.get("app")))
+
+        @socketio_webhook.listener("before_server_start")
+        async def keep_app(app: Any, _loop: Any) -> None:
+            running["app"] = app
+
         # The parent built its AsyncServer with cors_allowed_origins=[] (check
         # off); engineio reads the attribute per request, so set it before the
         # server is attached to the app and serves anything.
