@@ -21,10 +21,14 @@ class ActionAnswerTopic(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         knowledge = get_knowledge()
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        # The conversation's language (slot filled by bot.rasa.language_component); English without one.
+        language = tracker.get_slot("language") or "en"
+        if language not in knowledge.languages:
+            language = knowledge.languages[0]
         if intent == NOT_COVERED:
-            dispatcher.utter_message(**not_covered_reply(knowledge, _entity(tracker, "not_covered_theme")))
+            dispatcher.utter_message(**not_covered_reply(knowledge, _entity(tracker, "not_covered_theme"), language))
             return []
-        replies = topic_replies(knowledge, intent, _entity(tracker, "second_topic"))
+        replies = topic_replies(knowledge, intent, _entity(tracker, "second_topic"), language)
         if not replies:
             dispatcher.utter_message(response="utter_fallback")
         for reply in replies:

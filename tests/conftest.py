@@ -47,6 +47,7 @@ STACK_FIXTURES = {
     "redis_service",
     "e2e_outcomes",
     "understanding_outcomes",
+    "language_outcomes",
 }
 
 

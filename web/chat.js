@@ -12,9 +12,19 @@
  * - Keyboard: Enter sends (Shift+Enter adds a line), Tab reaches the quick
  *   reply buttons, Escape closes the chat and returns focus to the launcher.
  *   Messages are added to a role="log" aria-live="polite" region.
+ * - Languages: every visible string comes from config.widget[language]
+ *   (knowledge/widget.yml and knowledge/<language>/widget.yml, contacts filled
+ *   in by the server); the English built in below is only for a page without
+ *   /config.js. The switch in the header (English / Español) keeps the choice
+ *   in the saved state, re-labels the widget at once and sends
+ *   /set_language{"language": ...} to Rasa, shown in the log as the language's
+ *   name. The first language is the saved one, else the browser's (Spanish when
+ *   navigator.language starts with "es"), else English; a new conversation in
+ *   a language other than the default starts with that payload, so the bot
+ *   answers in it from the first message.
  *
  * Configuration comes from /config.js (window.PUMP_CHAT_CONFIG), written by
- * bot/web/server.py from the environment.
+ * bot/web/server.py from the environment and knowledge/.
  */
 (function () {
   "use strict";
@@ -27,12 +37,116 @@
   var MAX_LENGTH = 500;
   var SLOW_REPLY_MS = 20000;
   var contacts = config.contacts || {};
-  var clinicPhone = contacts.clinic_phone || "the clinic";
+
+  // English, only for a page without /config.js (same keys as knowledge/widget.yml).
+  var BUILT_IN = {
+    launcher_label: "Chat with the pump assistant",
+    title: "Pump program assistant",
+    clear_button: "Clear chat",
+    close_button_label: "Close chat",
+    intro_notice: "Ask about the pump program. Answers are general information, not medical advice. " +
+      "In an emergency, call 911.",
+    log_label: "Conversation",
+    quick_replies_label: "Suggested questions",
+    user_prefix: "You: ",
+    bot_prefix: "Assistant: ",
+    typing: "The assistant is typing\u2026",
+    attachment_unsupported: "(The assistant sent something this chat can't show.)",
+    input_label: "Your message",
+    input_placeholder: "Type your question\u2026",
+    send_button: "Send",
+    keyboard_hint: "Press Enter to send, Shift and Enter for a new line, Escape to close the chat.",
+    status_load_failed: "The chat could not load. Please call the clinic at {clinic_phone}. " +
+      "In an emergency, call 911.",
+    status_connecting: "Connecting\u2026",
+    status_reconnecting: "Reconnecting\u2026",
+    status_unreachable: "Can't reach the assistant right now; still trying. For questions, call the clinic at " +
+      "{clinic_phone}. In an emergency, call 911.",
+    status_no_answer: "No answer yet. Please try again, or call the clinic at {clinic_phone}. " +
+      "In an emergency, call 911.",
+    status_cleared: "Chat cleared.",
+    clinic_phone_fallback: "the clinic",
+    source_prefix: "Source:",
+    urgent_prefix: "Call 911",
+    switch_label: "Language",
+    switch_en: "English",
+    switch_es: "Espa\u00f1ol"
+  };
+  var WIDGET = config.widget && typeof config.widget === "object" ? config.widget : {};
+  var LANGUAGES = (Array.isArray(config.languages) ? config.languages : []).filter(function (code) {
+    return typeof code === "string" && WIDGET[code] && typeof WIDGET[code] === "object";
+  });
+  if (!LANGUAGES.length) {
+    LANGUAGES = ["en"];
+  }
+  var DEFAULT_LANGUAGE = LANGUAGES[0];
+
+  function textsFor(language) {
+    var given = WIDGET[language] || {};
+    var english = WIDGET.en || {};
+    var texts = {};
+    Object.keys(BUILT_IN).forEach(function (key) {
+      var text = typeof given[key] === "string" ? given[key]
+        : typeof english[key] === "string" ? english[key] : BUILT_IN[key];
+      texts[key] = text;
+    });
+    // The server fills the contacts in; without it, the built-in texts get them here.
+    var phone = contacts.clinic_phone || texts.clinic_phone_fallback;
+    Object.keys(texts).forEach(function (key) {
+      texts[key] = texts[key].split("{clinic_phone}").join(phone);
+    });
+    return texts;
+  }
+
+  // Bot messages starting with these are styled as a source line / urgent message (any language).
+  function prefixes(key) {
+    var all = [BUILT_IN[key]];
+    LANGUAGES.forEach(function (code) {
+      var text = textsFor(code)[key];
+      if (text && all.indexOf(text) < 0) {
+        all.push(text);
+      }
+    });
+    return all;
+  }
+  var SOURCE_PREFIXES = prefixes("source_prefix");
+  var URGENT_PREFIXES = prefixes("urgent_prefix");
+
+  // "You: " before a message for screen readers (the server trims its texts' spaces).
+  function who(mine) {
+    return (mine ? texts.user_prefix : texts.bot_prefix).replace(/\s*$/, " ");
+  }
+
+  function startsWithAny(text, starts) {
+    return starts.some(function (start) { return text.indexOf(start) === 0; });
+  }
+
+  // A language is named in its own words ("Español" whatever the widget's language).
+  function languageName(code) {
+    return textsFor(code)["switch_" + code] || code;
+  }
+
+  function languagePayload(code) {
+    return "/set_language" + JSON.stringify({ language: code });
+  }
+
+  function isLanguagePayload(message) {
+    return message.indexOf("/set_language") === 0;
+  }
+
+  function browserLanguage() {
+    var language = String((window.navigator && window.navigator.language) || "").toLowerCase();
+    return language.indexOf("es") === 0 && LANGUAGES.indexOf("es") >= 0 ? "es" : DEFAULT_LANGUAGE;
+  }
+
+  function knownLanguage(code) {
+    return typeof code === "string" && LANGUAGES.indexOf(code) >= 0;
+  }
 
   // ---- stored state -------------------------------------------------------
 
-  function emptyState() {
-    return { sessionId: null, messages: [], open: false };
+  function emptyState(language) {
+    return { sessionId: null, messages: [], open: false, language: language };
   }
 
   function loadState() {
@@ -44,13 +158,16 @@
         return {
           sessionId: typeof saved.sessionId === "string" ? saved.sessionId : null,
           messages: saved.messages.filter(isMessage).slice(-MAX_MESSAGES),
-          open: saved.open === true
+          open: saved.open === true,
+          // A conversation saved by a version without languages was in the default one.
+          language: knownLanguage(saved.language) ? saved.language
+            : typeof saved.sessionId === "string" ? DEFAULT_LANGUAGE : browserLanguage()
         };
       }
     } catch (err) {
       /* unreadable or unavailable storage: start fresh */
     }
-    return emptyState();
+    return emptyState(browserLanguage());
   }
 
   function isMessage(m) {
@@ -67,6 +184,7 @@
   }
 
   var state = loadState();
+  var texts = textsFor(state.language);
 
   // ---- DOM ------------------------------------------------------------------
 
@@ -90,7 +208,7 @@
     "aria-controls": "pump-chat-panel"
   });
   launcher.appendChild(el("span", { "class": "pump-chat__launcher-icon", "aria-hidden": "true" }));
-  var launcherLabel = el("span", {}, "Chat with the pump assistant");
+  var launcherLabel = el("span", {});
   launcher.appendChild(launcherLabel);
 
   var panel = el("section", {
@@ -104,49 +222,63 @@
   panel.hidden = true;
 
   var header = el("div", { "class": "pump-chat__header" });
-  header.appendChild(el("h2", { id: "pump-chat-title", "class": "pump-chat__title" }, "Pump program assistant"));
-  var clearButton = el("button", { type: "button", "class": "pump-chat__clear" }, "Clear chat");
-  var closeButton = el("button", { type: "button", "class": "pump-chat__close", "aria-label": "Close chat" });
+  var title = el("h2", { id: "pump-chat-title", "class": "pump-chat__title" });
+  header.appendChild(title);
+  var clearButton = el("button", { type: "button", "class": "pump-chat__clear" });
+  var closeButton = el("button", { type: "button", "class": "pump-chat__close" });
   closeButton.appendChild(el("span", { "aria-hidden": "true" }, "\u00d7"));
   header.appendChild(clearButton);
   header.appendChild(closeButton);
 
-  var notice = el("p", { id: "pump-chat-notice", "class": "pump-chat__notice" },
-    "Ask about the pump program. Answers are general information, not medical advice. " +
-    "In an emergency, call 911.");
+  // The language switch: one toggle button per language, named in its own language.
+  var languageSwitch = el("div", { "class": "pump-chat__languages", role: "group" });
+  var languageButtons = {};
+  if (LANGUAGES.length > 1) {
+    LANGUAGES.forEach(function (code) {
+      var button = el("button", { type: "button", "class": "pump-chat__language", lang: code }, languageName(code));
+      button.addEventListener("click", function () {
+        chooseLanguage(code);
+      });
+      languageButtons[code] = button;
+      languageSwitch.appendChild(button);
+    });
+    header.appendChild(languageSwitch);
+  }
+
+  var notice = el("p", { id: "pump-chat-notice", "class": "pump-chat__notice" });
 
   var log = el("div", {
     "class": "pump-chat__log",
     role: "log",
     "aria-live": "polite",
     "aria-relevant": "additions",
-    "aria-label": "Conversation",
     tabindex: "0"
   });
 
-  var quick = el("div", { "class": "pump-chat__quick", role: "group", "aria-label": "Suggested questions" });
+  var quick = el("div", { "class": "pump-chat__quick", role: "group" });
   quick.hidden = true;
 
-  var typing = el("p", { "class": "pump-chat__typing", "aria-hidden": "true" }, "The assistant is typing\u2026");
+  var typing = el("p", { "class": "pump-chat__typing", "aria-hidden": "true" });
   typing.hidden = true;
 
   var status = el("p", { "class": "pump-chat__status", role: "status" });
 
   var form = el("form", { "class": "pump-chat__form" });
-  form.appendChild(el("label", { "for": "pump-chat-input", "class": "visually-hidden" }, "Your message"));
+  var inputLabel = el("label", { "for": "pump-chat-input", "class": "visually-hidden" });
+  form.appendChild(inputLabel);
   var input = el("textarea", {
     id: "pump-chat-input",
     "class": "pump-chat__input",
     rows: "2",
     maxlength: String(MAX_LENGTH),
-    placeholder: "Type your question\u2026",
     "aria-describedby": "pump-chat-hint",
     autocomplete: "off"
   });
   form.appendChild(input);
-  form.appendChild(el("button", { type: "submit", "class": "pump-chat__send" }, "Send"));
-  form.appendChild(el("p", { id: "pump-chat-hint", "class": "visually-hidden" },
-    "Press Enter to send, Shift and Enter for a new line, Escape to close the chat."));
+  var sendButton = el("button", { type: "submit", "class": "pump-chat__send" });
+  form.appendChild(sendButton);
+  var hint = el("p", { id: "pump-chat-hint", "class": "visually-hidden" });
+  form.appendChild(hint);
 
   [header, notice, log, quick, typing, status, form].forEach(function (node) {
     panel.appendChild(node);
@@ -160,14 +292,14 @@
   function messageNode(message) {
     var mine = message.from === "user";
     var classes = "pump-chat__msg " + (mine ? "pump-chat__msg--user" : "pump-chat__msg--bot");
-    if (!mine && /^Source:/.test(message.text)) {
+    if (!mine && startsWithAny(message.text, SOURCE_PREFIXES)) {
       classes += " pump-chat__msg--source";
     }
-    if (!mine && /^Call 911/.test(message.text)) {
+    if (!mine && startsWithAny(message.text, URGENT_PREFIXES)) {
       classes += " pump-chat__msg--urgent";
     }
     var node = el("div", { "class": classes });
-    node.appendChild(el("span", { "class": "visually-hidden" }, mine ? "You: " : "Assistant: "));
+    node.appendChild(el("span", { "class": "visually-hidden pump-chat__who" }, who(mine)));
     node.appendChild(el("span", { "class": "pump-chat__text" }, message.text));
     return node;
   }
@@ -215,10 +347,42 @@
     scrollToEnd();
   }
 
-  function setStatus(text) {
+  var statusKey = ""; // the status line's string name, so a language switch re-words it
+
+  function setStatus(key) {
+    statusKey = key;
+    var text = key ? texts[key] : "";
     if (status.textContent !== text) {
       status.textContent = text;
     }
+  }
+
+  // Every label in the current language; the panel says which language it is in.
+  function applyLanguage() {
+    texts = textsFor(state.language);
+    root.setAttribute("lang", state.language);
+    launcherLabel.textContent = texts.launcher_label;
+    title.textContent = texts.title;
+    clearButton.textContent = texts.clear_button;
+    closeButton.setAttribute("aria-label", texts.close_button_label);
+    languageSwitch.setAttribute("aria-label", texts.switch_label);
+    Object.keys(languageButtons).forEach(function (code) {
+      languageButtons[code].setAttribute("aria-pressed", code === state.language ? "true" : "false");
+    });
+    notice.textContent = texts.intro_notice;
+    log.setAttribute("aria-label", texts.log_label);
+    quick.setAttribute("aria-label", texts.quick_replies_label);
+    typing.textContent = texts.typing;
+    inputLabel.textContent = texts.input_label;
+    input.setAttribute("placeholder", texts.input_placeholder);
+    sendButton.textContent = texts.send_button;
+    hint.textContent = texts.keyboard_hint;
+    // Re-worded in place, not re-added, so the log does not announce the conversation again.
+    var whoNodes = log.querySelectorAll(".pump-chat__who");
+    for (var i = 0; i < whoNodes.length; i++) {
+      whoNodes[i].textContent = who(whoNodes[i].parentNode.classList.contains("pump-chat__msg--user"));
+    }
+    setStatus(statusKey);
   }
 
   // ---- connection -----------------------------------------------------------
@@ -227,16 +391,22 @@
   var ready = false; // session confirmed on the current connection
   var outbox = []; // messages typed before the session was confirmed
   var slowTimer = null;
+  var requestedId = null; // the credential the last session_request asked for
+
+  function requestSession(sessionId) {
+    ready = false;
+    requestedId = sessionId;
+    socket.emit("session_request", { session_id: sessionId });
+  }
 
   function connect() {
     if (socket || typeof window.io !== "function") {
       if (typeof window.io !== "function") {
-        setStatus("The chat could not load. Please call the clinic at " + clinicPhone +
-          ". In an emergency, call 911.");
+        setStatus("status_load_failed");
       }
       return;
     }
-    setStatus("Connecting\u2026");
+    setStatus("status_connecting");
     socket = window.io(RASA_URL, {
       path: SOCKET_PATH,
       transports: ["websocket", "polling"],
@@ -244,8 +414,7 @@
     });
 
     socket.on("connect", function () {
-      ready = false;
-      socket.emit("session_request", { session_id: state.sessionId });
+      requestSession(state.sessionId);
     });
 
     socket.on("session_confirm", function (data) {
@@ -253,10 +422,15 @@
       if (!id) {
         return;
       }
+      var isNew = id !== requestedId;
       state.sessionId = id;
       saveState();
       ready = true;
       setStatus("");
+      // A new conversation answers in the default language: tell it the widget's, once.
+      if (isNew && state.language !== DEFAULT_LANGUAGE && !outbox.some(isLanguagePayload)) {
+        outbox.unshift(languagePayload(state.language));
+      }
       flush();
     });
 
@@ -274,7 +448,7 @@
         .map(function (b) { return { title: b.title, payload: b.payload }; });
       var text = typeof data.text === "string" ? data.text : "";
       if (!text && data.attachment) {
-        text = "(The assistant sent something this chat can't show.)";
+        text = texts.attachment_unsupported;
       }
       if (text || buttons.length) {
         addMessage({ from: "bot", text: text, buttons: buttons });
@@ -283,13 +457,12 @@
 
     socket.on("disconnect", function () {
       ready = false;
-      setStatus("Reconnecting\u2026");
+      setStatus("status_reconnecting");
     });
 
     socket.on("connect_error", function () {
       ready = false;
-      setStatus("Can't reach the assistant right now; still trying. For questions, call the clinic at " +
-        clinicPhone + ". In an emergency, call 911.");
+      setStatus("status_unreachable");
     });
   }
 
@@ -322,8 +495,7 @@
     }
     slowTimer = window.setTimeout(function () {
       typing.hidden = true;
-      setStatus("No answer yet. Please try again, or call the clinic at " + clinicPhone +
-        ". In an emergency, call 911.");
+      setStatus("status_no_answer");
     }, SLOW_REPLY_MS);
   }
 
@@ -388,18 +560,29 @@
   clearButton.addEventListener("click", function () {
     clearWaiting();
     outbox = [];
-    state = emptyState();
+    state = emptyState(state.language);
     state.open = true;
     saveState();
     renderAll();
     if (socket && socket.connected) {
-      ready = false;
-      socket.emit("session_request", { session_id: null }); // a new conversation
+      requestSession(null); // a new conversation
     }
-    setStatus("Chat cleared.");
+    setStatus("status_cleared");
     input.focus();
   });
 
+  function chooseLanguage(code) {
+    if (!knownLanguage(code) || code === state.language) {
+      return;
+    }
+    state.language = code;
+    saveState();
+    applyLanguage();
+    send(languagePayload(code), languageName(code));
+  }
+
+  applyLanguage();
+  saveState();
   renderAll();
   if (state.open) {
     setOpen(true, false);

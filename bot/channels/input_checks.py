@@ -56,12 +56,14 @@ def capped(text: Text) -> Tuple[Text, bool]:
     return text[:MAX_MESSAGE_CHARS], True
 
 
-def too_long_reply() -> Text:
-    """What a family is told after the answer to a message that was cut."""
+def too_long_reply(text: Text = "") -> Text:
+    """What a family is told after the answer to a message that was cut, in the message's language."""
     from bot.core.knowledge import get_knowledge
+    from bot.core.language import reply_language
 
     knowledge = get_knowledge()
-    return knowledge.fill(knowledge.replies["message_too_long"])
+    language = reply_language(text)
+    return knowledge.fill(knowledge.reply("message_too_long", language), language)
 
 
 def sender_problem(sender: Any) -> Optional[Text]:
@@ -169,7 +171,9 @@ def guard_socketio_handlers(
                 await sio.emit(bot_message_evt, {"text": text}, room=room, namespace=namespace)
             return
         if cut:
-            await sio.emit(bot_message_evt, {"text": too_long_reply()}, room=room, namespace=namespace)
+            await sio.emit(
+                bot_message_evt, {"text": too_long_reply(checked["message"])}, room=room, namespace=namespace
+            )
 
     async def checked_session_request(sid: Text, data: Any = None, *_more: Any) -> None:
         if not session_persistence or sessions is None:

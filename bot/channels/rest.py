@@ -94,7 +94,7 @@ class CheckedRestInput(RestInput):
             message.text, cut = capped(message.text)
             await on_new_message(message)
             if cut:
-                await message.output_channel.send_text_message(message.sender_id, too_long_reply())
+                await message.output_channel.send_text_message(message.sender_id, too_long_reply(message.text))
 
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 

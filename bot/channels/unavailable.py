@@ -11,6 +11,8 @@ from typing import List, Optional, Tuple
 
 from bot.core.escalation import assess
 from bot.core.knowledge import get_knowledge
+from bot.core.knowledge.repository import PUMP_FAILURE_VARIANT
+from bot.core.language import reply_language
 from bot.rasa.tracker_store import TrackerStoreUnavailable
 
 RETRY_AFTER_SECONDS = 10
@@ -31,18 +33,21 @@ def store_down(exc: BaseException) -> Optional[TrackerStoreUnavailable]:
 def escalation_reply(text: str) -> Optional[Tuple[str, str]]:
     """(level, reply) for the escalation a message calls for on its own, or None."""
     knowledge = get_knowledge()
-    found = assess(text)
+    language = reply_language(text)  # no conversation to ask: the message's own language
+    found = assess(text, language=language)
     if found.level == "none":
         return None
     name = f"escalate_{found.level}"
     if found.level == "clinic" and found.pump_failure:
-        name = "escalate_clinic_pump_failure"
-    return found.level, knowledge.replies[name].format(**knowledge.contacts, escalation_reason=found.reason_text)
+        name = PUMP_FAILURE_VARIANT
+    reply = knowledge.reply(name, language)
+    return found.level, reply.format(**knowledge.contacts_in(language), escalation_reason=found.reason_text)
 
 
 def replies_when_store_down(text: str) -> List[str]:
     knowledge = get_knowledge()
     escalation = escalation_reply(text)
     replies = [escalation[1]] if escalation else []
-    replies.append(knowledge.fill(knowledge.replies["store_unavailable"]))
+    language = reply_language(text)
+    replies.append(knowledge.fill(knowledge.reply("store_unavailable", language), language))
     return replies

@@ -29,6 +29,8 @@ class Escalation(Base):
     level = Column(String(16), nullable=False)
     reason = Column(String(500), nullable=False)
     reading_mgdl = Column(Float, nullable=True)
+    # The language the family was answered in (knowledge/language.yml), for staff review.
+    language = Column(String(8), nullable=True)
     # The user event it records: a retried write never makes a second row.
     event_key = Column(String(64), nullable=True, unique=True)
 
@@ -47,6 +49,7 @@ class UnansweredQuestion(Base):
     event_key = Column(String(64), nullable=True, unique=True)
     # knowledge/understanding/rules.yml `themes` for not_covered; "unclear" or "off topic" otherwise
     theme = Column(String(64), nullable=True)
+    language = Column(String(8), nullable=True)
 
 
 class SmsNumber(Base):

@@ -59,7 +59,7 @@ def build_report(days: int = 7, url: Optional[str] = None, limit: int = 200) -> 
     for e in escalations:
         reading = f"{e.reading_mgdl:.0f} mg/dL" if e.reading_mgdl is not None else "-"
         lines.append(
-            f"  {e.created_at:%Y-%m-%d %H:%M} UTC  {e.level:<9} {e.channel:<8} "
+            f"  {e.created_at:%Y-%m-%d %H:%M} UTC  {e.level:<9} {e.channel:<8} {e.language or '?':<3}"
             f"{e.conversation_id[:24]:<24} {reading:>10}  {e.reason}"
         )
     lines.append(f"Questions the bot could not answer in the last {days} days: {len(questions)}, by theme")
@@ -70,6 +70,7 @@ def build_report(days: int = 7, url: Optional[str] = None, limit: int = 200) -> 
         lines.append(f"  {theme}: {len(items)}")
         for q in items:
             lines.append(
-                f"    {q.created_at:%Y-%m-%d %H:%M} UTC  {q.channel:<8} {q.conversation_id[:24]:<24} {q.text[:120]!r}"
+                f"    {q.created_at:%Y-%m-%d %H:%M} UTC  {q.channel:<8} {q.language or '?':<3}"
+                f"{q.conversation_id[:24]:<24} {q.text[:120]!r}"
             )
     return "\n".join(lines)

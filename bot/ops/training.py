@@ -20,14 +20,19 @@ STAMP = MODEL_DIR / ".inputs.sha256"
 # knowledge/terms.yml shapes the spaCy features; the rest of knowledge/ (answers,
 # contacts, escalation rules, SMS wording) is read at run time and needs no retraining.
 # The custom graph components' signatures decide what the trained graph passes
-# them (EscalationDetector.process takes the tracker), so their code counts too.
+# them (EscalationDetector.process takes the tracker), so their code counts too;
+# the language of each training example (bot/core/language.py, knowledge/language.yml)
+# decides how LanguageTokens writes its words.
 INPUTS = (
     "data",
     "domain",
     "config.yml",
     "knowledge/terms.yml",
+    "knowledge/language.yml",
+    "bot/core/language.py",
     "bot/rasa/escalation_component.py",
     "bot/rasa/understanding_component.py",
+    "bot/rasa/language_component.py",
 )
 
 

@@ -25,6 +25,8 @@ def record_for(event: Dict[str, Any]) -> Optional[Union[Escalation, UnansweredQu
     intent = (parse.get("intent") or {}).get("name")
     channel = event.get("input_channel") or "unknown"
     conversation_id = str(event.get("sender_id") or "unknown")
+    # Set by the language component (bot/rasa/language_component.py) on every message it reads.
+    language = str(parse.get("language") or "")[:8] or None
     if intent in INTENT_LEVELS:
         entities = {e.get("entity"): e.get("value") for e in parse.get("entities") or []}
         reading = entities.get("escalation_reading")
@@ -34,6 +36,7 @@ def record_for(event: Dict[str, Any]) -> Optional[Union[Escalation, UnansweredQu
             level=INTENT_LEVELS[intent],
             reason=str(entities.get("escalation_reason") or "not given")[:500],
             reading_mgdl=float(reading) if reading else None,
+            language=language,
             event_key=event_key(event),
         )
     if intent in UNANSWERED_INTENTS:
@@ -47,6 +50,7 @@ def record_for(event: Dict[str, Any]) -> Optional[Union[Escalation, UnansweredQu
             intent=intent,
             # Postgres text columns refuse NUL characters
             text=(event.get("text") or "").replace("\x00", "")[:MAX_QUESTION_CHARS],
+            language=language,
             event_key=event_key(event),
         )
     return None

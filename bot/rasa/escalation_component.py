@@ -47,7 +47,7 @@ class EscalationDetector(GraphComponent):
         self.config = {**self.get_default_config(), **config}
         # A broken knowledge/escalation/ file stops the server at start.
         self.rules = load_rules()
-        self.lexicon = load_lexicon(self.config["language"], self.rules)
+        self.lexicons = {language: load_lexicon(language, self.rules) for language in self.rules.languages}
 
     @classmethod
     def create(
@@ -87,14 +87,19 @@ class EscalationDetector(GraphComponent):
         text = message.get(TEXT) or ""
         if text.startswith("/"):
             return  # a button payload names its intent
-        result = assess_turns(text, earlier, self.rules, self.config["language"])
+        # Every language's lexicon reads the message (rules.yml `languages`); the reasons are
+        # worded in the language of the reply (set by the language component before this).
+        language = message.get("language") or self.config["language"]
+        if language not in self.lexicons:
+            language = self.config["language"]
+        result = assess_turns(text, earlier, self.rules, language)
         level, reason = result.level, result.reason_text
         predicted = (message.get(INTENT) or {}).get("name")
         classifier_level = INTENT_LEVELS.get(predicted or "", "none")
         if RANK[classifier_level] > RANK[level]:
             if result.evidence:
                 level = classifier_level
-                reason = reason or self.lexicon.classifier_reasons[level]
+                reason = reason or self.lexicons[language].classifier_reasons[level]
             elif level == "none":
                 self._drop_escalation(message)
         if level == "none":

@@ -132,9 +132,11 @@ async def _run_or_apologise(
         reason = f"no answer in {ACTION_TIMEOUT_SECONDS:g} s" if isinstance(exc, asyncio.TimeoutError) else exc
         logger.error("Custom action %s failed (%s); sending the answer-unavailable reply.", self.name(), reason)
         knowledge = get_knowledge()
+        language = tracker.get_slot("language") if tracker.get_slot("language") in knowledge.languages else "en"
         return [
             BotUttered(
-                knowledge.fill(knowledge.replies["answer_unavailable"]), metadata={"action_unavailable": self.name()}
+                knowledge.fill(knowledge.reply("answer_unavailable", language), language),
+                metadata={"action_unavailable": self.name()},
             )
         ]
 

@@ -86,6 +86,10 @@ class UnderstandingComponent(GraphComponent):
         text = message.get(TEXT) or ""
         if not text or text.startswith("/"):
             return  # a button payload names its intent
+        if message.get("language") not in (None, self.config["language"]):
+            return  # its patterns are English: another language keeps the classifier's intent
+        if (message.get(INTENT) or {}).get("name") in ("set_language", "other_language"):
+            return
         ranking: List[Dict[Text, Any]] = list(message.get(INTENT_RANKING_KEY) or [])
         if not ranking and message.get(INTENT):
             ranking = [message.get(INTENT)]

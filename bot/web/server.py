@@ -7,9 +7,12 @@
 - /vendor/socket.io.min.js, the socket.io client installed from npm by
   `make build` (npm ci in web/);
 - /config.js, which tells the page where the Rasa server is (RASA_URL, default
-  http://localhost:5005) and the clinic contacts (knowledge/contacts.yml with
+  http://localhost:5005), the clinic contacts (knowledge/contacts.yml with
   the CLINIC_* environment overrides), so the page shows the same numbers as
-  the bot;
+  the bot, and the chat widget's strings in every language the assistant
+  answers in (`languages`, from knowledge/language.yml, and `widget`:
+  language -> string name -> text, from knowledge/widget.yml and
+  knowledge/<language>/widget.yml with that language's contacts filled in);
 - /health for monitoring.
 
 Every response carries a Content-Security-Policy that allows scripts and styles
@@ -62,8 +65,12 @@ def rasa_url(environ: Optional[Mapping[str, str]] = None) -> str:
     return url
 
 
-def config_js(url: str, contacts: Dict[str, str]) -> bytes:
-    config = {"rasaUrl": url, "socketPath": "/socket.io/", "contacts": contacts}
+def config_js(url: str, contacts: Dict[str, str], widget: Optional[Dict[str, Dict[str, str]]] = None) -> bytes:
+    """The page's configuration; `widget` maps each language (the first is the default) to its strings."""
+    config: Dict[str, object] = {"rasaUrl": url, "socketPath": "/socket.io/", "contacts": contacts}
+    if widget:
+        config["languages"] = list(widget)
+        config["widget"] = widget
     # JSON is valid JavaScript; "<" escaped so no value can end a <script>.
     payload = json.dumps(config, indent=2).replace("<", "\\u003c")
     return f"window.PUMP_CHAT_CONFIG = {payload};\n".encode("utf-8")
@@ -91,13 +98,37 @@ def load_contacts() -> Dict[str, str]:
     return dict(get_knowledge().contacts)
 
 
+def load_widget(contacts: Optional[Mapping[str, str]] = None) -> Dict[str, Dict[str, str]]:
+    """The widget's strings per language, each with that language's contacts filled in.
+
+    `contacts` (as given to Site) override the phone numbers, which are the same in
+    every language; the other contact fields keep each language's own wording."""
+    knowledge = get_knowledge()
+    phones = {name: value for name, value in (contacts or {}).items() if name.endswith("_phone")}
+    widget = {}
+    for language in knowledge.languages:
+        values = {**knowledge.contacts_in(language), **phones}
+        widget[language] = {name: text.format(**values) for name, text in knowledge.widget_texts(language).items()}
+    return widget
+
+
 class Site:
     """What the handler serves; built once at start so mistakes fail early."""
 
-    def __init__(self, web_dir: Path = WEB_DIR, url: Optional[str] = None, contacts: Optional[Dict[str, str]] = None):
+    def __init__(
+        self,
+        web_dir: Path = WEB_DIR,
+        url: Optional[str] = None,
+        contacts: Optional[Dict[str, str]] = None,
+        widget: Optional[Dict[str, Dict[str, str]]] = None,
+    ):
         self.web_dir = web_dir
         self.rasa_url = url or rasa_url()
-        self.config = config_js(self.rasa_url, load_contacts() if contacts is None else contacts)
+        self.config = config_js(
+            self.rasa_url,
+            load_contacts() if contacts is None else contacts,
+            load_widget(contacts) if widget is None else widget,
+        )
         self.csp = content_security_policy(self.rasa_url)
         missing = [name for name in PAGE_FILES.values() if not (web_dir / name).is_file()]
         if missing:

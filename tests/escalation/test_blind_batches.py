@@ -79,7 +79,7 @@ def _norm(text: str) -> str:
 
 def _training_texts():
     texts = set()
-    for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
+    for path in (PROJECT_ROOT / "data" / "nlu").rglob("*.yml"):
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
             for line in str(block.get("examples", "")).splitlines():
                 if line.strip().startswith("- "):

@@ -82,6 +82,10 @@ def test_sms_form_too_long(kdir):
 def test_sms_length_counts_the_configured_contacts(kdir):
     # 300 characters of text plus a long configured phone line breaks the limit.
     edit_topic(kdir, "timing", lambda t: t.update(sms="x" * 290 + " {clinic_phone}"))
+    spanish = kdir / "es" / "topics.yml"  # a translation keeps the English placeholders
+    data = yaml.safe_load(spanish.read_text(encoding="utf-8"))
+    data["topics"]["timing"]["sms"] = "Llame al {clinic_phone}."
+    spanish.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     Knowledge(kdir, environ={})  # placeholder value keeps it under 320
     with pytest.raises(KnowledgeError) as info:
         Knowledge(kdir, environ={"CLINIC_PHONE": "1-800-555-0100 extension 4242 (pump line)"})

@@ -149,7 +149,8 @@ def test_conversations_alternating_between_two_replicas_lose_and_duplicate_nothi
             problems.append(f"{sender}: events stored twice: {duplicated(events)[:3]}")
         intents = [t["user"]["parse_data"]["intent"]["name"] for t in conversation]
         expected_escalations[sender] = sum(i.startswith("escalate_") for i in intents)
-        expected_unanswered[sender] = sum(i in ("nlu_fallback", "out_of_scope") for i in intents)
+        # A question the materials do not cover is recorded for staff, whichever way it was told apart.
+        expected_unanswered[sender] = sum(i in ("not_covered", "nlu_fallback", "out_of_scope") for i in intents)
 
     # The brokers' writer threads store the last rows just after the last replies.
     deadline = time.monotonic() + 20

@@ -212,6 +212,33 @@ def test_stop_is_confirmed_once_and_silences_replies_until_start(channel, provid
     assert [m.text for m in rasa.messages] == ["is the pump waterproof?", "again?"]
 
 
+def test_spanish_keywords_are_answered_in_spanish(channel, provider):
+    from bot.channels.sms.texts import load_sms_texts_by_language
+
+    rasa, phone = FakeRasa(), "+15550100014"
+    spanish = load_sms_texts_by_language(get_knowledge())["es"]
+    text(channel, rasa, phone, "PARAR")
+    text(channel, rasa, phone, "¿tiene cita?")  # opted out: recorded by Rasa, not sent
+    text(channel, rasa, phone, "Ayuda")
+    text(channel, rasa, phone, "comenzar")
+    assert provider.delivered(phone) == [spanish.stop_confirmation, spanish.help, spanish.start_confirmation]
+    assert "PARAR" in spanish.help and spanish.help != channel.texts.help
+    # The language switch is Rasa's to answer (the conversation's language), not a keyword.
+    text(channel, rasa, phone, "ESPAÑOL")
+    assert [m.text for m in rasa.messages] == ["¿tiene cita?", "ESPAÑOL"]
+
+
+def test_an_accented_reply_is_cut_into_parts_of_three_ucs2_segments(channel, provider):
+    from bot.core.text.segments import UCS2, encoding, segments
+
+    rasa, phone = FakeRasa(), "+15550100015"
+    sentence = "La bomba da insulina todo el día."
+    text(channel, rasa, phone, " ".join([sentence] * 12))  # about 400 characters, with í
+    parts = provider.delivered(phone)
+    assert len(parts) == 3
+    assert all(encoding(p) == UCS2 and segments(p) <= 3 and len(p) <= 201 for p in parts)
+
+
 def test_yes_and_start_are_ordinary_words_when_not_opted_out(channel, provider):
     rasa = FakeRasa()
     text(channel, rasa, "+15550100005", "yes")

@@ -112,18 +112,48 @@ def test_without_salt_the_key_comes_from_the_auth_token_but_is_not_it():
 
 @pytest.mark.parametrize("body", ["STOP", "stop", " Stop. ", "STOPALL", "unsubscribe", "Cancel", "END", "quit!"])
 def test_opt_out_keywords(body):
-    assert parse_keyword(body) is Keyword.OPT_OUT
+    assert parse_keyword(body) == (Keyword.OPT_OUT, "en")
 
 
 @pytest.mark.parametrize("body", ["START", "unstop", "Yes"])
 def test_opt_in_keywords(body):
-    assert parse_keyword(body) is Keyword.OPT_IN
+    assert parse_keyword(body) == (Keyword.OPT_IN, "en")
 
 
 def test_help_keyword_and_ordinary_messages():
-    assert parse_keyword("help") is Keyword.HELP
+    assert parse_keyword("help") == (Keyword.HELP, "en")
     for body in ("help me with the pump", "please don't stop the pump", "my son's sugar is 45", "", "1"):
         assert parse_keyword(body) is None
+
+
+@pytest.mark.parametrize(
+    "body,keyword",
+    [
+        ("PARAR", Keyword.OPT_OUT),
+        ("parar", Keyword.OPT_OUT),
+        ("Alto.", Keyword.OPT_OUT),
+        ("CANCELAR", Keyword.OPT_OUT),
+        ("COMENZAR", Keyword.OPT_IN),
+        ("reanudar", Keyword.OPT_IN),
+        ("AYUDA", Keyword.HELP),
+        ("ayuda!", Keyword.HELP),
+    ],
+)
+def test_spanish_keywords_are_answered_in_spanish(body, keyword):
+    assert parse_keyword(body) == (keyword, "es")
+
+
+def test_spanish_sentences_with_a_keyword_in_them_are_questions():
+    for body in ("ayuda por favor mi hijo no despierta", "no quiero parar la bomba", "alto azucar"):
+        assert parse_keyword(body) is None
+
+
+def test_spanish_sms_texts_use_spanish_keywords():
+    from bot.channels.sms.texts import load_sms_texts_by_language
+
+    texts = load_sms_texts_by_language(get_knowledge())["es"]
+    assert "PARAR" in texts.help and "COMENZAR" in texts.stop_confirmation
+    assert "STOP" not in texts.help
 
 
 def test_numbered_choice_picks_the_offered_payload():

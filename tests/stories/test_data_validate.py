@@ -1,6 +1,8 @@
 """`rasa data validate` passes with no warnings (unused intents, responses, conflicts...)
-but one: `not_covered` has no NLU examples on purpose. No classifier predicts it; the
-understanding component sets it (bot/rasa/understanding_component.py)."""
+but three: `not_covered`, `set_language` and `other_language` have no NLU examples on
+purpose. No classifier predicts them; the understanding component sets the first
+(bot/rasa/understanding_component.py), the language component the others
+(bot/rasa/language_component.py)."""
 
 import os
 import subprocess
@@ -23,6 +25,10 @@ def test_rasa_data_validate_reports_no_warnings():
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-4000:]
     rasa_warnings = [line for line in output.splitlines() if "UserWarning" in line and "rasa" in line]
-    expected = "The intent 'not_covered' is listed in the domain file, but is not found in the NLU training data."
-    assert [w for w in rasa_warnings if expected not in w] == [], rasa_warnings
-    assert any(expected in w for w in rasa_warnings), "the check above would no longer see warnings"
+    expected = [
+        f"The intent '{name}' is listed in the domain file, but is not found in the NLU training data."
+        for name in ("not_covered", "set_language", "other_language")
+    ]
+    assert [w for w in rasa_warnings if not any(e in w for e in expected)] == [], rasa_warnings
+    for e in expected:
+        assert any(e in w for w in rasa_warnings), f"the check above would no longer see warnings: {e}"

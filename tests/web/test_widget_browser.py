@@ -1,59 +1,23 @@
 """The chat widget in a real, headless browser (Debian's chromium, driven by Playwright).
 
 The page is served by bot/web/server.py and talks to a real Rasa server over the
-socket.io channel, as with `make run`. Screenshots go to test-artifacts/.
+socket.io channel, as with `make run` (the browser and page fixtures are in
+conftest.py). Screenshots go to test-artifacts/.
 """
-
-import os
-from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from bot import PROJECT_ROOT
 from bot.core.knowledge import get_knowledge
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 REPLY_MS = 90_000  # the first reply after the server starts includes model warm-up
 LAUNCHER = "Chat with the pump assistant"
 EMERGENCY = "my son passed out and won't wake up"
 
 pytestmark = pytest.mark.timeout(900)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        # Playwright gives every launch a fresh temporary --user-data-dir.
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, web_stack):
-    """A fresh browser context (empty localStorage) with the clinic page open."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.goto(web_stack.web_url)
-    yield page
-    context.close()
 
 
 def topic(topic_id):

@@ -17,7 +17,7 @@ import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -31,15 +31,31 @@ def load_cases(path: Path) -> List[Dict]:
     return cases
 
 
-def reply_level(texts: List[str]) -> str:
-    """Level of the bot's reply to one message, from its first line."""
+def _heads() -> Dict[str, Dict[str, str]]:
+    """How each escalation reply begins, per language, lower case: level -> language -> start."""
+    from bot.core.knowledge import get_knowledge
+
+    k = get_knowledge()
+    heads: Dict[str, Dict[str, str]] = {"emergency": {}, "clinic": {}}
+    for language in k.languages:
+        heads["emergency"][language] = k.reply("escalate_emergency", language).strip().splitlines()[0].lower()
+        heads["clinic"][language] = k.reply("escalate_clinic", language).split("{")[0].strip().lower()
+    return heads
+
+
+def reply_level_and_language(texts: List[str]) -> Tuple[str, Optional[str]]:
+    """Level of the bot's reply to one message, from its first line, and the language it is in."""
     first = next((t for t in texts if t and t.strip()), "")
     head = first.strip().splitlines()[0].lower() if first.strip() else ""
-    if head.startswith("call 911 now"):
-        return "emergency"
-    if head.startswith("please call the diabetes team now"):
-        return "clinic"
-    return "none"
+    for level, starts in _heads().items():
+        for language, start in starts.items():
+            if head.startswith(start):
+                return level, language
+    return "none", None
+
+
+def reply_level(texts: List[str]) -> str:
+    return reply_level_and_language(texts)[0]
 
 
 @dataclass

@@ -45,7 +45,7 @@ from bot.channels.sms.format import Keyword, numbered_options, parse_choice, par
 from bot.channels.sms.queue import Inbound, Reply, SmsQueue
 from bot.channels.sms.security import Sealer, hash_key, hash_number, parse_form, sender_id, signature_is_valid
 from bot.channels.sms.sender import MessagesApi
-from bot.channels.sms.texts import SmsTexts, load_sms_texts
+from bot.channels.sms.texts import SmsTexts, load_sms_texts, load_sms_texts_by_language
 from bot.channels.sms.worker import SEND_CONCURRENCY, SmsWorkers
 from bot.channels.unavailable import escalation_reply
 from bot.core.escalation.levels import RESPONSE_LEVELS
@@ -118,6 +118,8 @@ class SmsInput(InputChannel):
     ) -> None:
         # Loaded now so a broken knowledge file stops the server at start.
         self.texts = texts or load_sms_texts(get_knowledge().contacts)
+        # A keyword is answered in its own language (PARAR in Spanish), an answer's menu in the answer's.
+        self.texts_by_language = {**load_sms_texts_by_language(get_knowledge()), "en": self.texts}
         self.config = config
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self._starting: Optional[asyncio.Task] = None
@@ -233,17 +235,19 @@ class SmsInput(InputChannel):
 
     def _answer_now(self, number_hash: str, text: str, session: Session) -> Optional[List[Reply]]:
         """In the accepting transaction: a keyword's effect and answer, or None for Rasa."""
-        keyword = parse_keyword(text)
+        found = parse_keyword(text)
+        keyword, language = found if found else (None, "en")
+        texts = self.texts_by_language.get(language, self.texts)
         opted_out = store.is_opted_out(session, number_hash)
         if keyword is Keyword.OPT_OUT:
             changed = store.set_opted_out(session, number_hash, True)
-            return [Reply(self.texts.stop_confirmation, kind="keyword")] if changed else []
+            return [Reply(texts.stop_confirmation, kind="keyword")] if changed else []
         if keyword is Keyword.OPT_IN and opted_out:
             store.set_opted_out(session, number_hash, False)
-            return [Reply(self.texts.start_confirmation, kind="keyword")]
+            return [Reply(texts.start_confirmation, kind="keyword")]
         if keyword is Keyword.HELP:
             # Carriers require an answer to HELP, opted out or not.
-            return [Reply(self.texts.help, kind="keyword")]
+            return [Reply(texts.help, kind="keyword")]
         if not text.strip():
             # Rasa answers an empty text with nothing; a photo of a meter deserves a reply.
             return [Reply(self.texts.no_text)]
@@ -271,10 +275,10 @@ class SmsInput(InputChannel):
         options = await self._db(self._offered, inbound.number_hash)
         text = parse_choice(inbound.body, options) or inbound.body
         text, cut = capped(text)
-        output = SmsOutput(self.texts)
+        output = SmsOutput(self.texts, self.texts_by_language)
         await self._on_new_message(UserMessage(text, output, label, input_channel=self.name()))
         if cut:
-            await output.send_text_message(label, too_long_reply())
+            await output.send_text_message(label, too_long_reply(text))
         return output.replies, output.options
 
     def _offered(self, number_hash: str) -> List[str]:
@@ -300,8 +304,9 @@ class SmsOutput(OutputChannel):
     def name(cls) -> Text:
         return "sms"
 
-    def __init__(self, texts: SmsTexts) -> None:
+    def __init__(self, texts: SmsTexts, by_language: Optional[Dict[str, SmsTexts]] = None) -> None:
         self.texts = texts
+        self.by_language = by_language or {}
         self.replies: List[Reply] = []
         self.options: Optional[List[str]] = None  # the payloads the last reply offers as 1, 2, 3
 
@@ -311,13 +316,20 @@ class SmsOutput(OutputChannel):
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
-        self._collect(kwargs.get("sms_text") or text, buttons, kwargs.get("utter_action"))
+        self._collect(kwargs.get("sms_text") or text, buttons, kwargs.get("utter_action"), kwargs.get("language"))
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         logger.debug("SMS skips custom payloads")  # JSON is no use on a phone screen
 
-    def _collect(self, text: Optional[str], buttons: List[Dict[Text, Any]], response: Optional[str]) -> None:
-        tail, payloads = numbered_options(buttons or [], self.texts)
+    def _collect(
+        self,
+        text: Optional[str],
+        buttons: List[Dict[Text, Any]],
+        response: Optional[str],
+        language: Optional[str] = None,
+    ) -> None:
+        # The answer action says which language its answer is in; the menu follows it.
+        tail, payloads = numbered_options(buttons or [], self.by_language.get(language or "", self.texts))
         parts = split_sms(text or "", tail)
         # Only the latest reply's menu counts, and only if it fitted.
         self.options = payloads if payloads and parts and parts[-1].endswith(tail) else None

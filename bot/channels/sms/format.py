@@ -6,6 +6,8 @@ from enum import Enum
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from bot.channels.sms.texts import SmsTexts
+from bot.core.text.normalise import fold
+from bot.core.text.segments import part_limit
 
 logger = logging.getLogger(__name__)
 
@@ -20,19 +22,24 @@ class Keyword(Enum):
     HELP = "help"
 
 
-# The carrier-standard words; only a message that is just the word counts, so
-# "please don't stop the pump" is an ordinary question.
-KEYWORDS = {
-    **{w: Keyword.OPT_OUT for w in ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT")},
-    **{w: Keyword.OPT_IN for w in ("START", "UNSTOP", "YES")},
-    "HELP": Keyword.HELP,
+# The carrier-standard words, and their Spanish counterparts; only a message
+# that is just the word counts, so "please don't stop the pump" is an ordinary
+# question. Each word also says which language to answer it in.
+KEYWORDS: Dict[str, Tuple[Keyword, str]] = {
+    **{w: (Keyword.OPT_OUT, "en") for w in ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT")},
+    **{w: (Keyword.OPT_IN, "en") for w in ("START", "UNSTOP", "YES")},
+    "HELP": (Keyword.HELP, "en"),
+    **{w: (Keyword.OPT_OUT, "es") for w in ("PARAR", "PARA", "ALTO", "CANCELAR", "BAJA", "DETENER")},
+    **{w: (Keyword.OPT_IN, "es") for w in ("COMENZAR", "INICIAR", "REANUDAR", "ALTA")},
+    "AYUDA": (Keyword.HELP, "es"),
 }
 _CHOICE = re.compile(r"^\s*([1-9])\s*[.)]?\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
-def parse_keyword(body: str) -> Optional[Keyword]:
-    word = (body or "").strip().rstrip(".!").strip().upper()
+def parse_keyword(body: str) -> Optional[Tuple[Keyword, str]]:
+    """(keyword, language to answer in) when the whole message is a keyword."""
+    word = fold((body or "").strip().rstrip(".!").strip()).upper()
     return KEYWORDS.get(word)
 
 
@@ -57,14 +64,19 @@ def numbered_options(buttons: Sequence[Dict[str, Any]], texts: SmsTexts) -> Tupl
     return "\n".join(lines), [str(b["payload"]) for b in usable]
 
 
-def split_sms(text: str, tail: str = "", limit: int = SMS_PART_CHARS, max_parts: int = MAX_PARTS) -> List[str]:
+def split_sms(text: str, tail: str = "", limit: Optional[int] = None, max_parts: int = MAX_PARTS) -> List[str]:
     """Parts of at most `limit` characters, cut between sentences, at most `max_parts`.
+
+    Without a `limit`, a part holds what PART_SEGMENTS segments hold in the
+    text's encoding: 320 characters of GSM-7, 201 of UCS-2 (any accent).
 
     `tail` (the numbered options) is kept whole and dropped first when the
     parts would not fit, since the answer matters more than the menu. Beyond
     that, trailing sentences are dropped (and logged): knowledge SMS forms are
     checked to fit, so this only hits unexpectedly long texts.
     """
+    if limit is None:
+        limit = part_limit(text + tail, SMS_PART_CHARS)
     units = _units(text)
     if tail:
         parts = _pack(units + [("\n\n", tail)], limit)

@@ -1,14 +1,17 @@
-"""The SMS channel's own wording (knowledge/sms.yml), checked when the server starts."""
+"""The SMS channel's own wording (knowledge/sms.yml and its translations in
+knowledge/<language>/sms.yml), checked when the server starts."""
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Dict, Mapping
 
 from bot import KNOWLEDGE_DIR
 from bot.core.knowledge import KnowledgeError
 from bot.core.knowledge.contacts import CONTACT_FIELDS
+from bot.core.knowledge.repository import Knowledge
 from bot.core.knowledge.shape import Shape
 from bot.core.knowledge.topics import SMS_MAX_CHARS
+from bot.core.text.segments import PART_SEGMENTS, encoding, fits_one_part, segments
 
 SMS_FILE = "sms.yml"
 # Sent as they are (contacts filled in), so each must fit in one SMS.
@@ -33,16 +36,31 @@ class SmsTexts:
 def load_sms_texts(contacts: Mapping[str, str], root: Path = KNOWLEDGE_DIR) -> SmsTexts:
     path = Path(root) / SMS_FILE
     s = Shape(path)
-    raw = s.mapping(s.document("sms"), "", WHOLE_TEXTS + (OPTION_LINE,))
+    return _build(s, s.document("sms"), contacts)
+
+
+def load_sms_texts_by_language(knowledge: Knowledge) -> Dict[str, SmsTexts]:
+    """Every answer language's texts, English from knowledge/sms.yml."""
+    texts = {knowledge.languages[0]: load_sms_texts(knowledge.contacts, knowledge.root)}
+    for language, translation in knowledge.translations.items():
+        s = Shape(knowledge.root / language / SMS_FILE)
+        texts[language] = _build(s, translation.sms, knowledge.contacts_in(language))
+    return texts
+
+
+def _build(s: Shape, raw: Any, contacts: Mapping[str, str]) -> SmsTexts:
+    path = s.path
+    raw = s.mapping(raw, "", WHOLE_TEXTS + (OPTION_LINE,))
     texts = {}
     for name in WHOLE_TEXTS:
         text = s.text(raw[name], name)
         s.placeholders(text, CONTACT_FIELDS, name)
         text = text.format(**contacts)
-        if len(text) > SMS_MAX_CHARS:
+        if not fits_one_part(text, SMS_MAX_CHARS):
             raise KnowledgeError(
                 path,
-                f"is {len(text)} characters with contacts filled in; one SMS holds {SMS_MAX_CHARS}",
+                f"is {len(text)} characters ({encoding(text)}, {segments(text)} segments) with contacts filled in; "
+                f"one SMS reply holds {SMS_MAX_CHARS} characters and {PART_SEGMENTS} segments",
                 field=name,
             )
         texts[name] = text

@@ -3,25 +3,36 @@
 Deterministic and without Rasa, so it is fast and testable on its own:
 
 1. each language lexicon reads the text (normalised, texting forms spelt out,
-   typos repaired, lemmas) and finds concept mentions and context cues;
+   typos repaired, lemmas) and finds concept mentions and context cues. A
+   lexicon reads every message but one that clearly is in other languages
+   only (none of its markers, two or more of another's): read in a language it
+   is not written in, a message loses its context ("que hago si convulsiona":
+   English sees a seizure, not the "if"). When several read, none "repairs"
+   a word of another's language into one of its own;
 2. the readings finder finds blood-sugar numbers, meter HI/LO;
 3. context (negation, hypothetical, history, someone else, ...) drops or caps
    each mention;
 4. rules.yml's combination rules turn the signals that are left into a level,
    with the reasons in the order their evidence appears.
 
-Emergency beats clinic; the reasons are texts of the reply's language.
+Emergency beats clinic; the highest level wins, whether one language finds
+it alone or the languages' signals together do (a message that mixes them:
+"mi hija is at 45 and she's confused"). The reasons are texts of the reply's
+language, which never changes what is found.
 """
 
 import functools
-from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field, replace
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 from bot.core.escalation.context import ScopeIndex, effect, scopes
-from bot.core.escalation.lexicon import Lexicon, load_lexicon
+from bot.core.escalation.lexicon import Lexicon, Text, load_lexicon
 from bot.core.escalation.readings import Reading, find_readings, meter_flags
 from bot.core.escalation.rules import RANK, Rules, load_rules
 
+# A lexicon is left out of reading a message without its markers when another
+# language's markers number at least this (see lexicon.py).
+MARKERS_TO_LEAVE_OUT = 2
 # signal -> (highest level it may reach, position of its first mention)
 Signals = Dict[str, Tuple[str, int]]
 
@@ -37,42 +48,96 @@ class Assessment:
     evidence: bool = False  # medical evidence (rules.yml `evidence`): a sign, a reading out of range
     from_context: bool = False  # decided by earlier turns completed by this one
     signals: FrozenSet[str] = frozenset()  # every concept and reading signal found, escalating or not
+    language: str = "en"  # the language of `reasons`
+    read_in: Tuple[str, ...] = ()  # the lexicons that read the message
+    and_word: str = "and"  # the reply language's "and", for reason_text
 
     @property
     def reason_text(self) -> str:
-        """Reasons joined for a reply sentence: "a, b and c"."""
+        """Reasons joined for a reply sentence: "a, b and c" ("a, b y c")."""
         if len(self.reasons) < 2:
             return "".join(self.reasons)
-        return ", ".join(self.reasons[:-1]) + " and " + self.reasons[-1]
+        return ", ".join(self.reasons[:-1]) + f" {self.and_word} " + self.reasons[-1]
 
 
-def assess(text: str, rules: Optional[Rules] = None, language: str = "en") -> Assessment:
-    """The level of one message; reasons in `language`."""
+def assess(
+    text: str, rules: Optional[Rules] = None, language: str = "en", read_in: Optional[Sequence[str]] = None
+) -> Assessment:
+    """The level of one message; reasons in `language`.
+
+    The message is read with the lexicon of every language of rules.yml it
+    is written in (see assess_any_language), whatever `language` is: the reply
+    language picks words, never what is found. `read_in` restricts the reading
+    to these lexicons (a test of one lexicon, say).
+    """
+    read = tuple(read_in) if read_in is not None else None
     if rules is None or rules is load_rules():
-        return _assess_cached(text or "", language)
-    return _assess(text, rules, language)
+        return _assess_cached(text or "", language, read)
+    return _assess(text or "", rules, language, read)
+
+
+def assess_any_language(
+    texts_or_turns: Union[str, Sequence[str]], reply_language: str = "en", rules: Optional[Rules] = None
+) -> Assessment:
+    """The highest level any registered language's lexicon finds; reasons in `reply_language`.
+
+    `texts_or_turns` is one message, or a family's turns oldest first, the last
+    being the message to answer (as assess_turns). Use this when the language
+    of a message is not known: the reply language may differ from the
+    message's ("el dexcom dice LOW" in an English conversation).
+    """
+    if isinstance(texts_or_turns, str):
+        return assess(texts_or_turns, rules, reply_language)
+    turns = list(texts_or_turns)
+    if not turns:
+        return assess("", rules, reply_language)
+    return assess_turns(turns[-1], turns[:-1], rules, reply_language)
 
 
 @functools.lru_cache(maxsize=2048)
-def _assess_cached(text: str, language: str) -> Assessment:
+def _assess_cached(text: str, language: str, read_in: Optional[Tuple[str, ...]]) -> Assessment:
     # A conversation's earlier turns are read again with each new message.
-    return _assess(text, load_rules(), language)
+    return _assess(text, load_rules(), language, read_in)
 
 
-def _assess(text: str, rules: Rules, language: str) -> Assessment:
-    lexicons = [load_lexicon(lang, rules) for lang in rules.languages]
+def _assess(text: str, rules: Rules, language: str, read_in: Optional[Tuple[str, ...]]) -> Assessment:
+    names = read_in if read_in is not None else rules.languages
+    reply = load_lexicon(language if language in rules.languages else rules.languages[0], rules)
+    lexicons = [load_lexicon(lang, rules) for lang in names]
+    if len(lexicons) > 1:
+        # A lexicon reads every message but those clearly in other languages only:
+        # none of its markers, and two or more of another's. Read in a language it
+        # is not in, a message loses its context ("si convulsiona, que hago": "if").
+        counts = [lex.markers_in(text) for lex in lexicons]
+        lexicons = [lex for lex, n in zip(lexicons, counts, strict=True) if n or max(counts) < MARKERS_TO_LEAVE_OUT]
+    # Each leaves the other languages' words alone: they are read there, in their context.
+    texts = [lex.read(text, [o.words for o in lexicons if o is not lex]) for lex in lexicons]
     signals: Signals = {}
     readings: List[Reading] = []
-    for lex in lexicons:
-        found, read = _signals(text or "", lex, rules)
+    alone = []
+    for lex, t in zip(lexicons, texts, strict=True):
+        found, read = _signals(t, lex, rules)
         readings += read
         for name, (cap, pos) in found.items():
             _add(signals, name, cap, pos)
-    reply = next((lex for lex in lexicons if lex.language == language), lexicons[0])
-    return _decide(signals, readings, rules, reply)
+        if len(lexicons) > 1:
+            alone.append(_decide(found, read, rules, reply))
+    # Together, for a message that mixes languages; or the highest of one alone
+    # (a `none` of a rule may hold only together).
+    best = _decide(signals, readings, rules, reply)
+    for a in alone:
+        if RANK[a.level] > RANK[best.level]:
+            best = a
+    return replace(best, read_in=tuple(lex.language for lex in lexicons))
 
 
-def assess_turns(text: str, earlier: Sequence[str], rules: Optional[Rules] = None, language: str = "en") -> Assessment:
+def assess_turns(
+    text: str,
+    earlier: Sequence[str],
+    rules: Optional[Rules] = None,
+    language: str = "en",
+    read_in: Optional[Sequence[str]] = None,
+) -> Assessment:
     """The level of `text` as the latest of a family's messages.
 
     A message that completes earlier ones ("his sugar is" then "45"; "sick all
@@ -80,14 +145,14 @@ def assess_turns(text: str, earlier: Sequence[str], rules: Optional[Rules] = Non
     turns say together, when that is more than each said: earlier turns were
     answered already, so they never escalate again on their own.
     """
-    now = assess(text, rules, language)
+    now = assess(text, rules, language, read_in)
     earlier = [t for t in earlier if t and t.strip()]
     if not earlier:
         return now
-    before = assess(_join(earlier), rules, language)
-    both = assess(_join([*earlier, text]), rules, language)
+    before = assess(_join(earlier), rules, language, read_in)
+    both = assess(_join([*earlier, text]), rules, language, read_in)
     if RANK[both.level] > max(RANK[before.level], RANK[now.level]):
-        return Assessment(**{**both.__dict__, "from_context": True})
+        return replace(both, from_context=True)
     return now
 
 
@@ -104,8 +169,7 @@ def _add(signals: Signals, name: str, cap: str, pos: int) -> None:
         signals[name] = (max(old[0], cap, key=RANK.__getitem__), min(old[1], pos))
 
 
-def _signals(text: str, lex: Lexicon, rules: Rules) -> Tuple[Signals, List[Reading]]:
-    t = lex.read(text)
+def _signals(t: Text, lex: Lexicon, rules: Rules) -> Tuple[Signals, List[Reading]]:
     hits = lex.matcher.find(t.tokens)
     found_scopes = ScopeIndex(scopes(t.tokens, hits, rules.context))
     unless: Dict[str, List[Tuple[int, int]]] = {}
@@ -179,6 +243,8 @@ def _decide(signals: Signals, readings: List[Reading], rules: Rules, lex: Lexico
         pump_failure="pump_failure" in signals,
         evidence=any(name in rules.evidence for name in signals),
         signals=frozenset(signals),
+        language=lex.language,
+        and_word=lex.and_word,
     )
 
 

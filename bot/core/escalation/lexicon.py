@@ -8,13 +8,23 @@ of the replies. Adding a language is adding a file and naming it in
 rules.yml. Loading checks that every concept, context category and reason of
 rules.yml is there, and every mistake raises KnowledgeError naming the file
 and the dotted field.
+
+What differs between languages is data too: number words (`numbers`, with
+the joiner of "cuarenta y cinco" and the hundreds of "doscientos"), pronouns
+joined to verbs (`clitics`: "despertarla"), the word that joins the last two
+reasons of a reply (`and_word`), the clause, clock, subject and "45 on the
+meter" words of the readings finder, and `markers`: words that show a
+message is written (at least partly) in this language, so that the detector
+leaves out the lexicons of languages a message clearly is not in. Markers
+are frequent words of this language that other languages do not use ("the",
+"she"; "el", "que"), not shared ones ("no", "a", "son"), matched as typed.
 """
 
 import bisect
 import functools
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Pattern, Tuple
+from typing import Dict, FrozenSet, List, Optional, Pattern, Sequence, Tuple
 
 from bot.core.escalation.readings import Phrases, index_words
 from bot.core.escalation.rules import ESCALATION_DIR, LEVELS, Rules, load_rules, reason_keys
@@ -33,6 +43,7 @@ READING_WORDS = (
     "glucose_words",
     "subject_words",
     "thing_subjects",
+    "subjectless_links",
     "link_words",
     "filler_words",
     "at_words",
@@ -46,8 +57,13 @@ READING_WORDS = (
     "blockers",
     "when_links",
     "when_words",
+    "clause_words",
+    "now_words",
+    "time_words",
+    "on_words",
 )
 READING_REGEXES = ("defuse", "meter_hi", "meter_lo")
+EMPTY_OK = ("subjectless_links",)  # reading word lists a language may leave empty
 _TOP = (
     "language",
     "gap",
@@ -62,6 +78,9 @@ _TOP = (
     "readings",
     "reasons",
     "classifier_reasons",
+    "clitics",
+    "markers",
+    "and_word",
 )
 
 
@@ -88,10 +107,31 @@ class Lexicon:
     reasons: Dict[str, str]
     classifier_reasons: Dict[str, str]
     numbers: NumberWords
+    markers: FrozenSet[str]
+    and_word: str
 
-    def read(self, text: str) -> Text:
+    def markers_in(self, text: str) -> int:
+        """How many marker words of this language `text` has, as typed (texting
+        forms spelt out; no lemmas or typo repair, which would find some anywhere)."""
+        return sum(
+            word in self.markers
+            for m in _WORD.finditer(normalise(text, self.regexes["defuse"]))
+            for word in self.words.spelling.get(m.group(), (m.group(),))
+        )
+
+    def read(self, text: str, foreign: Sequence[Words] = ()) -> Text:
+        """`text` as this lexicon reads it. A word of a `foreign` language (one the
+        message is read in as well) is left as it is, never "repaired" into a word
+        of this one: that language's lexicon reads it, with its own context."""
         norm = normalise(text, self.regexes["defuse"])
-        repaired = self.numbers.spell(_WORD.sub(lambda m: " ".join(self.words.expand(m.group())), norm))
+
+        def expand(m) -> str:
+            word = m.group()
+            if foreign and word not in self.words.known and any(word in f.known for f in foreign):
+                return word
+            return " ".join(self.words.expand(word))
+
+        repaired = self.numbers.spell(_WORD.sub(expand, norm))
         tokens, sentence = [], 0
         for m in _TOKEN.finditer(repaired):
             word = m.group()
@@ -101,11 +141,31 @@ class Lexicon:
         return Text(repaired, tuple(tokens), tuple(t.start for t in tokens))
 
 
+_OTHER_RULES: Dict[Tuple[str, int], Tuple[Rules, Lexicon]] = {}
+
+
 def load_lexicon(language: str, rules: Optional[Rules] = None, path=None) -> Lexicon:
     rules = rules or load_rules()
     if path is None and rules is load_rules():
+        if language in rules.languages:
+            _registered_lexicons()  # every message reads them all: load them together, at start-up
         return _default_lexicon(language)
-    return _load(path or ESCALATION_DIR / f"{language}.yml", language, rules)
+    if path is None:
+        # Other rules (a test's, say) with the shipped lexicons: each message reads
+        # every language, so keep the last few loaded rather than load them each time.
+        key = (language, id(rules))
+        hit = _OTHER_RULES.get(key)
+        if hit is None or hit[0] is not rules:
+            hit = _OTHER_RULES[key] = (rules, _load(ESCALATION_DIR / f"{language}.yml", language, rules))
+            while len(_OTHER_RULES) > 8:
+                del _OTHER_RULES[next(iter(_OTHER_RULES))]
+        return hit[1]
+    return _load(path, language, rules)
+
+
+@functools.lru_cache(maxsize=1)
+def _registered_lexicons() -> Tuple[Lexicon, ...]:
+    return tuple(_default_lexicon(language) for language in load_rules().languages)
 
 
 @functools.lru_cache(maxsize=None)
@@ -125,7 +185,11 @@ def _load(path, language: str, rules: Rules) -> Lexicon:
     lemmas = {
         fold(k): fold(s.text(v, f"lemmas.{k}")) for k, v in s.mapping(top["lemmas"], "lemmas", optional=None).items()
     }
-    words = Words(language, spelling, keep=[fold(w) for w in s.strings(top["keep_words"], "keep_words")], lemmas=lemmas)
+    keep = [fold(w) for w in s.strings(top["keep_words"], "keep_words")]
+    cl = s.mapping(top["clitics"], "clitics", ("pronouns", "verbs"))
+    clitics = [fold(w) for w in s.strings(cl["pronouns"], "clitics.pronouns", empty_ok=True)]
+    verb_endings = [fold(w) for w in s.strings(cl["verbs"], "clitics.verbs", empty_ok=True)]
+    markers = frozenset(fold(w) for w in s.strings(top["markers"], "markers"))
 
     classes: Dict[str, Tuple[Phrase, ...]] = {}
     for name, items in s.mapping(top["classes"], "classes", optional=None).items():
@@ -164,7 +228,10 @@ def _load(path, language: str, rules: Rules) -> Lexicon:
                 add(f"t{mark}:{name}", f"{field}.{direction}", body[direction])
 
     rd = s.mapping(top["readings"], "readings", READING_WORDS + READING_REGEXES)
-    reading_words = {k: tuple(tuple(fold(w).split()) for w in s.strings(rd[k], f"readings.{k}")) for k in READING_WORDS}
+    reading_words = {
+        k: tuple(tuple(fold(w).split()) for w in s.strings(rd[k], f"readings.{k}", empty_ok=k in EMPTY_OK))
+        for k in READING_WORDS
+    }
     regexes = {k: _join(s.regexes(rd[k], f"readings.{k}")) for k in READING_REGEXES}
 
     reasons_raw = s.mapping(top["reasons"], "reasons", tuple(sorted(reason_keys(rules))), optional=None)
@@ -187,6 +254,8 @@ def _load(path, language: str, rules: Rules) -> Lexicon:
         for e in seq
         for w in e.words | {x for ph in e.phrases for x in ph}
     }
+    # The lemma table last: what it leaves behind is then all that its load leaves (see Words.keep_only).
+    words = Words(language, spelling, keep=keep, lemmas=lemmas, clitics=clitics, verb_endings=verb_endings)
     words.add_targets(lexicon_words | {w for phrase in reading_words["glucose_words"] for w in phrase})
     words.known |= {w for phrases in reading_words.values() for phrase in phrases for w in phrase}
     words.keep_only(lexicon_words)
@@ -200,18 +269,20 @@ def _load(path, language: str, rules: Rules) -> Lexicon:
         regexes=regexes,
         reasons=reasons,
         classifier_reasons=classifier_reasons,
+        markers=markers,
+        and_word=s.text(top["and_word"], "and_word"),
     )
 
 
 def _numbers(s: Shape, raw) -> NumberWords:
-    body = s.mapping(raw, "numbers", ("ones", "tens", "hundreds", "hundred", "point", "joiners"))
+    body = s.mapping(raw, "numbers", ("ones", "tens", "hundreds", "hundred", "point", "joiners", "decades"))
     values = {}
     for key in ("ones", "tens", "hundreds"):
         table = s.mapping(body[key], f"numbers.{key}", optional=None)
         values[key] = {fold(str(w)): int(s.whole(v, f"numbers.{key}.{w}")) for w, v in table.items()}
     words = {
         key: tuple(fold(w) for w in s.strings(body[key], f"numbers.{key}", empty_ok=True))
-        for key in ("hundred", "point", "joiners")
+        for key in ("hundred", "point", "joiners", "decades")
     }
     return NumberWords(values["ones"], values["tens"], values["hundreds"], **words)
 

@@ -26,6 +26,12 @@ after not_before words (day, page, turns ...) or up to three words after
 not_shortly_after words (ketones, A1c) are never readings, and `defuse`
 patterns remove phone numbers, clock times, dates, percentages, heights,
 A1c/ketone values and device model numbers before any of this.
+
+Every word is the lexicon's (readings section of knowledge/escalation/<language>.yml),
+so the examples above read in Spanish too: "esta en 300", "tiene 52" (a
+subject left out: `subjectless_links`), "le salio en 45", "tiene 45 de
+azucar" (`on_words`), "a las 3" (`time_words`), "y tiene 300"
+(`clause_words`).
 """
 
 import re
@@ -39,8 +45,6 @@ WordLists = Dict[str, Tuple[Phrase, ...]]
 
 _TOKEN = re.compile(r"[a-z0-9#][a-z0-9#./+-]*[a-z0-9#+]|[a-z0-9#]|[^\sa-z0-9#]")
 _STOPS = {".", "!", "?", ";"}
-_CLAUSE = {"and", "but", "so", "because", "cause", "cuz", "while", "although", "though"}
-_TIME_WORDS = {"at", "by", "until", "till", "til"}
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,10 @@ class _Finder:
             out.append((m.group(1), m.group(2), m.group(3)))
         return out
 
+    def word_in(self, j: int, key: str) -> bool:
+        """Whether a phrase of word list `key` ends at token j."""
+        return j >= 0 and bool(self.w[key].back(self.tokens, j))
+
     def subject_form(self, i: int) -> Tuple[bool, bool, bool]:
         """(subject form, has 'at', subject can have an age) for token i."""
         j, at = i - 1, False
@@ -127,7 +135,9 @@ class _Finder:
         if k >= 0 and self.w["subject_words"].back(self.tokens, k):
             return True, at, not self.w["thing_subjects"].back(self.tokens, k)
         # Subject left out: "she's 15 and was 320", or "was 30 at lunch".
-        if link and (k < 0 or self.tokens[k] in _CLAUSE or self.tokens[k] in {"then", "now"}):
+        if link and (k < 0 or self.word_in(k, "clause_words") or self.word_in(k, "now_words")):
+            return True, at, True
+        if self.word_in(j, "subjectless_links"):  # "q hago, tiene 45"
             return True, at, True
         if link and at:  # "my 6 yo is at 400"
             return True, at, True
@@ -163,7 +173,12 @@ class _Finder:
     def loose_decimal(self, i: int, clean_next: bool) -> bool:
         """A lone decimal at a clause start, "... and 2.9 right now": mmol/L."""
         prev = self.tokens[i - 1] if i else ""
-        return clean_next and (not prev or prev in _CLAUSE or prev in {"then", "now", ","} or prev in _STOPS)
+        return clean_next and (
+            not prev
+            or self.word_in(i - 1, "clause_words")
+            or self.word_in(i - 1, "now_words")
+            or prev in _STOPS | {","}
+        )
 
     def leading(self, i: int, value: float, clean_next: bool) -> bool:
         """A number that opens the message (after "over", "like", ...), beyond
@@ -193,18 +208,13 @@ class _Finder:
                 break
             if self.w["glucose_words"].back(self.tokens, j):
                 return True
-            if tok in _CLAUSE and j + 1 < i and self.w["subject_words"].at(self.tokens, j + 1):
+            if self.word_in(j, "clause_words") and j + 1 < i and self.w["subject_words"].at(self.tokens, j + 1):
                 break
             if tok[0].isalnum() or tok[0] == "#":
                 words += 1
             j -= 1
-        k = i + 1
-        if k < len(self.tokens) and self.tokens[k] == "on":
-            k += 1
-            if k < len(self.tokens) and self.tokens[k] in {"the", "his", "her", "my", "our", "their"}:
-                k += 1
-            return k < len(self.tokens) and bool(self.w["glucose_words"].at(self.tokens, k))
-        return False
+        on = self.w["on_words"].at(self.tokens, i + 1)
+        return bool(on) and bool(self.w["glucose_words"].at(self.tokens, i + 1 + on))
 
     def comparator(self, i: int) -> Optional[str]:
         if self.w["below_words"].back(self.tokens, i - 1):
@@ -240,7 +250,7 @@ class _Finder:
         subject, at, aged = self.subject_form(i)
         if subject and aged and not (at or decimal or plural or unit) and value <= th["age_max"]:
             return None  # an age: "she's 15", "my son is 9" (but "it's 3" and "she's 16 mmol" are not)
-        if not subject and not decimal and value <= 12 and i > 0 and tokens[i - 1] in _TIME_WORDS:
+        if not subject and not decimal and value <= 12 and self.word_in(i - 1, "time_words"):
             return None  # a clock hour: "check her bg at 3"
         strong_unit = unit in self.rules.units["mgdl"] or unit in self.rules.units["mmol"]
         clean_next = nxt >= len(tokens) or not tokens[nxt][0].isalpha() or bool(w["verb_followers"].at(tokens, nxt))

@@ -7,13 +7,17 @@ from typing import Dict, List, Mapping, Optional
 from bot import KNOWLEDGE_DIR
 from bot.core.knowledge.contacts import CONTACT_FIELDS, load_contacts
 from bot.core.knowledge.errors import KnowledgeError
-from bot.core.knowledge.shape import Shape
+from bot.core.knowledge.shape import Shape, load_yaml
 from bot.core.knowledge.terms import load_terms
 from bot.core.knowledge.topics import SMS_MAX_CHARS, Topic, check_sources, load_topic_file
+from bot.core.knowledge.translations import Translation, load_translation
+from bot.core.text.segments import PART_SEGMENTS, encoding, fits_one_part, part_limit, segments
 
 # Placeholders a reply may use beyond the contacts, filled per message: the
 # escalation reason (by Rasa), who can answer a not-covered question (the answer action).
 RUNTIME_PLACEHOLDERS = ("escalation_reason", "referral")
+# The clinic escalation's wording when a pump failure was mentioned (a conditional Rasa response).
+PUMP_FAILURE_VARIANT = "escalate_clinic_pump_failure"
 
 
 class Knowledge:
@@ -26,15 +30,72 @@ class Knowledge:
         self.terms = load_terms(self.root / "terms.yml")
         self.by_id: Dict[str, Topic] = {t.id: t for t in self.topics}
         self.by_intent: Dict[str, Topic] = {t.intent: t for t in self.topics}
+        self.translations: Dict[str, Translation] = {}
         self._cross_check()
+        self.widget = _load_widget(self.root / "widget.yml")
+        # The other answer languages (knowledge/language.yml), each complete or not loaded at all.
+        from bot.core.language import load_settings
 
-    def fill(self, text: str) -> str:
+        self.languages = load_settings(self.root / "language.yml").answers
+        self.translations = {
+            language: load_translation(self.root / language, language, self._english(), environ)
+            for language in self.languages[1:]
+        }
+        for translation in self.translations.values():
+            unknown = sorted(set(translation.contacts) - set(CONTACT_FIELDS))
+            if unknown:
+                raise KnowledgeError(
+                    self.root / translation.language / "contacts.yml", f"unknown contact fields {unknown}"
+                )
+            for topic in self.topics:
+                sms = self.fill(translation.topics[topic.id]["sms"], translation.language)
+                _check_sms(sms, self.root / translation.language / "topics.yml", topic.id)
+
+    def _english(self) -> Dict[str, Dict]:
+        # Read as data: the understanding lexicon itself checks itself against this repository.
+        referrals = load_yaml(self.root / "understanding" / "en.yml").get("referrals") or {}
+        return {
+            "topics": {t.id: {"title": t.title, "answer": t.answer, "sms": t.sms} for t in self.topics},
+            "replies": self.replies,
+            "sms": Shape(self.root / "sms.yml").document("sms"),
+            "referrals": referrals,
+            "widget": self.widget,
+            "sources": self.sources,
+        }
+
+    # -- texts in a language (English when the language has no translation) --
+
+    def contacts_in(self, language: str = "en") -> Dict[str, str]:
+        translation = self.translations.get(language)
+        return {**self.contacts, **(translation.contacts if translation else {})}
+
+    def fill(self, text: str, language: str = "en") -> str:
         """Put the configured contact details into a text."""
-        return text.format(**self.contacts)
+        return text.format(**self.contacts_in(language))
 
-    def source_line(self, topic: Topic) -> str:
-        title = self.sources[topic.source.document]["title"]
-        return f"Source: {title}, {topic.source.section}"
+    def reply(self, name: str, language: str = "en") -> str:
+        translation = self.translations.get(language)
+        return translation.replies[name] if translation else self.replies[name]
+
+    def topic_text(self, topic: Topic, field: str, language: str = "en") -> str:
+        translation = self.translations.get(language)
+        return translation.topics[topic.id][field] if translation else getattr(topic, field)
+
+    def widget_texts(self, language: str = "en") -> Dict[str, str]:
+        translation = self.translations.get(language)
+        return dict(translation.widget) if translation else dict(self.widget)
+
+    def source_line(self, topic: Topic, language: str = "en") -> str:
+        translation = self.translations.get(language)
+        document, section = topic.source.document, topic.source.section
+        if translation:
+            title, section = (
+                translation.sources[document]["title"],
+                translation.sources[document]["sections"][section],
+            )
+        else:
+            title = self.sources[document]["title"]
+        return f"{self.reply('source_label', language)}: {title}, {section}"
 
     def _cross_check(self) -> None:
         seen_ids, seen_intents = set(), set()
@@ -52,17 +113,23 @@ class Knowledge:
                     raise KnowledgeError(topic.file, f"related topic '{related}' does not exist", topic.id, "related")
             for field in ("answer", "sms", "title"):
                 Shape(topic.file).placeholders(getattr(topic, field), CONTACT_FIELDS, field, topic.id)
-            sms = self.fill(topic.sms)
-            if len(sms) > SMS_MAX_CHARS:
-                raise KnowledgeError(
-                    topic.file,
-                    f"SMS form is {len(sms)} characters with contacts filled in; the limit is {SMS_MAX_CHARS}",
-                    topic.id,
-                    "sms",
-                )
+            _check_sms(self.fill(topic.sms), topic.file, topic.id)
         replies = Shape(self.root / "replies.yml")
         for name, text in self.replies.items():
             replies.placeholders(text, CONTACT_FIELDS + RUNTIME_PLACEHOLDERS, name)
+
+
+def _check_sms(sms: str, file, topic_id: str) -> None:
+    """A topic's SMS form goes as one reply part: at most SMS_MAX_CHARS and PART_SEGMENTS segments."""
+    if not fits_one_part(sms, SMS_MAX_CHARS):
+        raise KnowledgeError(
+            file,
+            f"SMS form is {len(sms)} characters ({encoding(sms)}, {segments(sms)} segments) with contacts filled "
+            f"in; one reply holds {SMS_MAX_CHARS} characters and {PART_SEGMENTS} segments "
+            f"({part_limit(sms, SMS_MAX_CHARS)} characters in {encoding(sms)})",
+            topic_id,
+            "sms",
+        )
 
 
 def _load_sources(path: Path) -> Dict[str, Dict]:
@@ -86,6 +153,17 @@ def _load_replies(path: Path) -> Dict[str, str]:
     if not isinstance(raw, dict):
         raise s.error("replies", "must map reply names to texts")
     return {name: s.text(raw[name], name) for name in raw}
+
+
+def _load_widget(path: Path) -> Dict[str, str]:
+    s = Shape(path)
+    raw = s.document("widget")
+    if not isinstance(raw, dict) or not raw:
+        raise s.error("widget", "must map string names to texts")
+    texts = {name: s.text(raw[name], name) for name in raw}
+    for name, text in texts.items():
+        s.placeholders(text, CONTACT_FIELDS, name)
+    return texts
 
 
 def _load_topics(folder: Path) -> List[Topic]:

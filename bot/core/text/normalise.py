@@ -26,6 +26,8 @@ from typing import Pattern
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u201c": '"', "\u201d": '"'})
 # Zero-width characters and emoji variation selectors carry no meaning here.
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufe00-\ufe0f]")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # Arabic-Indic, Devanagari, full-width ... digits
+_LATIN_MARKS = re.compile("[\u0300-\u036f]")  # Combining Diacritical Marks: all nonspacing (Mn)
 _DECIMAL_COMMA = re.compile(r"(?<![\d,.])(\d{1,2}),(\d)(?![\d,])")
 _BARE_DECIMAL = re.compile(r"(?<![\w.])\.(\d)")  # ".4 units" -> "0.4 units"
 _THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?![\d,])")
@@ -41,10 +43,18 @@ _GLUED_AGE = re.compile(r"(\d)(yo|y/o|yrs?|yos)(?![a-z])")
 
 def fold(text: str) -> str:
     """Unicode-normal, lower-case, accent-free, ASCII-digit form of `text`."""
+    if text.isascii():  # the same result, without the Unicode passes (lemma tables fold a million words)
+        t = _MILLIMOLAR.sub(r"\1 mmol", text) if "mM" in text else text
+        return t.lower().replace("`", "'")
     t = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
-    t = _MILLIMOLAR.sub(r"\1 mmol", t)
-    t = "".join(_ascii_digit(c) for c in t).lower().translate(_QUOTES)
+    t = _MILLIMOLAR.sub(r"\1 mmol", t) if "mM" in t else t
+    if _OTHER_DIGIT.search(t):
+        t = "".join(_ascii_digit(c) for c in t)
+    t = t.lower().translate(_QUOTES)
     decomposed = unicodedata.normalize("NFD", t)
+    latin = _LATIN_MARKS.sub("", decomposed)
+    if latin.isascii():  # accented Latin letters only: their marks are gone
+        return latin
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
 
 

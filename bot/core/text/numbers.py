@@ -1,4 +1,5 @@
-"""Numbers written as words ("forty five", "three hundred and ten", "two point eight") as digits.
+"""Numbers written as words ("forty five", "three hundred and ten", "two point eight",
+"cuarenta y cinco", "doscientos cincuenta", "dos punto ocho") as digits.
 
 Dictated messages spell numbers out; the readings finder reads digits. The
 words are each language's (the lexicon's `numbers` section). A lone "one" stays
@@ -18,6 +19,7 @@ class NumberWords:
     hundred: Tuple[str, ...]  # words that multiply by 100 ("hundred")
     point: Tuple[str, ...]  # the decimal point ("point")
     joiners: Tuple[str, ...]  # words allowed inside a number ("and", "y")
+    decades: Tuple[str, ...] = ()  # words that end a decade ("hundreds", "fifties", "cincuentas")
 
     def is_number_word(self, word: str) -> bool:
         return word in self.ones or word in self.tens or word in self.hundreds or word in self.hundred
@@ -35,7 +37,7 @@ class NumberWords:
             out.append(text[last : words[i].start()])
             tail = words[end - 1].group()
             # "the three hundreds", "in the fifties": a decade, as "300s", "50s"
-            plural = tail.endswith("s") and (tail in self.hundred or tail in self.tens) and "." not in value
+            plural = tail in self.decades and "." not in value
             out.append(value + ("s" if plural else ""))
             last, i = words[end - 1].end(), end
         out.append(text[last:])

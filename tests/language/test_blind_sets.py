@@ -1,0 +1,101 @@
+"""The blind Spanish sets: written by helpers who never saw data/, knowledge/ or tests/.
+
+Their figures (first run, before and after tuning, every miss) are in
+blind/README.md. These tests keep them honest: no phrasing of a set may enter the
+NLU training data or the lexicons, and the trained bot keeps at least the figures
+it reached.
+"""
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import PROJECT_ROOT
+from bot.core.escalation.rules import RANK
+from bot.core.text.normalise import fold
+from bot.core.understanding import load_rules
+from tools.eval import language_set as evaluation
+
+BLIND = Path(__file__).parent / "blind"
+SETS = sorted(BLIND.glob("es_set*.yml"))
+# Short everyday phrases a set shares with Spanish training examples that were written
+# at the same time by another helper who never saw the set: coincidence, not copying.
+# SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set still to be run.
+COINCIDENCES = {
+    "e2fc917d7ba67f1bd0f08d82ca356b2ae3b936a2d0086e6fa37ed43a652d9a63",
+    "0de6a7102ec576a2a47282a55fa30ed554ebcc63ded2aedae67f6d9696073328",
+}
+# The figures of blind/README.md: right answers, recalls and false alarms as counts (a floor, not a target).
+FLOORS = {
+    "es_set1.yml": {"topical": 119, "emergency": 38, "clinic": 39, "false_alarms": 0, "in_spanish": 79},
+}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
+
+
+def _training_texts():
+    texts = set()
+    for path in (PROJECT_ROOT / "data" / "nlu").rglob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            for line in str(block.get("examples", "")).splitlines():
+                if line.strip().startswith("- "):
+                    texts.add(_norm(line.strip()[2:]))
+    return texts
+
+
+def _load(path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_there_are_blind_sets():
+    assert {p.name for p in SETS} >= {"es_set1.yml"}
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
+def test_set_shape_and_labels(path):
+    data = _load(path)
+    topics = set(load_rules().topics)
+    assert len(data["topical"]) >= 100
+    for item in data["topical"]:
+        assert {item["topic"], *(item.get("also_ok") or [])} <= topics, item
+    levels = [c["level"] for c in data["escalation"]]
+    assert set(levels) <= set(RANK)
+    assert levels.count("emergency") + levels.count("clinic") >= 60 and levels.count("none") >= 30
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
+def test_no_blind_phrasing_is_in_the_training_data_or_the_lexicons(path):
+    data = _load(path)
+    training = _training_texts()
+    lexicons = "\n".join(
+        _norm(p.read_text(encoding="utf-8"))
+        for folder in ("escalation", "understanding")
+        for p in (PROJECT_ROOT / "knowledge" / folder).glob("*.yml")
+    ) + _norm((PROJECT_ROOT / "knowledge" / "language.yml").read_text(encoding="utf-8"))
+    for item in data["topical"] + data["escalation"]:
+        norm = _norm(item["text"])
+        coincidence = hashlib.sha256(norm.encode()).hexdigest() in COINCIDENCES
+        assert norm not in training or coincidence, f"{path.name}: {item['text']!r} is in data/nlu"
+        if len(norm.split()) >= 4:
+            assert norm not in lexicons, f"{path.name}: {item['text']!r} is in knowledge/"
+
+
+@pytest.fixture(scope="module")
+def language_outcomes():
+    return {name: evaluation.evaluate(BLIND / name, "es") for name in FLOORS}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_the_trained_bot_keeps_its_figures_on_a_set(language_outcomes, name):
+    result, floors = language_outcomes[name], FLOORS[name]
+    misses = "\n".join(result.misses())
+    assert result.topical_right() >= floors["topical"], misses
+    assert result.recall("emergency")[0] >= floors["emergency"], misses
+    assert result.recall("clinic")[0] >= floors["clinic"], misses
+    assert result.false_alarms()[0] <= floors["false_alarms"], misses
+    assert result.escalation_replies_in_language()[0] >= floors["in_spanish"], misses
