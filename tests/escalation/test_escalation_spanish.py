@@ -723,3 +723,130 @@ def test_blind_gaps_agree_with_english(spanish, english):
 def test_a_niece_or_nephew_is_the_child_in_the_writers_care(text, language):
     # An aunt, uncle or sitter writes about the child they look after: doubt escalates.
     assert assess(text, language=language).level == "emergency"
+
+
+# Lows told over a stretch of time, a sleeping child nobody can get up, and
+# Caribbean forms ("ta" for "esta", "pa" for "para", "nene", "nena").
+SPAN_LOWS = [
+    "los ultimos dias ha estado por debajo de 70 casi todas las noches",
+    "estas noches ha estado debajo de 70",
+    "ultimamente anda por debajo de 70 todas las noches",
+    "esta semana ha estado menos de 70 casi todas las noches",
+    "los dias ha estado en 60",
+    "los dias ha estado por debajo de 70",
+    "debajo de 70 casi todas las noches",
+    "ha estado en 55 los ultimos dias",
+    "estos dias amanece en 62",
+]
+SPAN_CALM = [
+    "los ultimos dias ha estado en 120",
+    "estos dias ha estado en 70, esta bien?",
+    "esta semana ha estado en 3 citas",
+    "los dias de escuela tiene 2 clases de educacion fisica",
+    "hoy es 30",
+    "la semana es 30",
+]
+CANNOT_GET_UP = [
+    "no hay forma de levantarlo",
+    "no hay manera de levantarla, esta durmiendo y el dexcom dice 45",
+    "ta durmiendo y no se levanta",
+    "esta durmiendo y no se levanta, esta en 50",
+    "no se levanta, ta durmiendo y tiene 48",
+    "no puedo levantarla, esta dormida",
+    "mi nene ta durmiendo, no hay manera de levantarlo",
+    "no hay forma de levantar al nene, ta en 45",
+]
+GET_UP_CALM = [
+    "no se quiere levantar pa la escuela",
+    "no se quiere levantar pa' la escuela",
+    "no lo puedo levantar, pesa mucho",
+    "esta dormida y no se levanta para la escuela",
+    "no hay forma de levantarlo para la escuela",
+    "no se levanta del sillon, esta viendo tele",
+    "esta acostado y no se levanta, dice que esta cansado",
+    "mi amiga dice que su nena no se levanta, ta durmiendo",
+]
+CARIBBEAN = [
+    ("ta en 50", "clinic"),
+    ("el nene ta en 50", "clinic"),
+    ("la nena ta vomitando", "clinic"),
+    ("la nena ta vomitando y tiene cetonas", "emergency"),
+    ("mi nena tá durmiendo y no se levanta", "emergency"),
+    ("el nene ta dormido y no lo puedo levantar pa darle jugo", "emergency"),
+    ("tamo en la emergencia con el nene", "emergency"),
+    ("la nena ta bien, ta en 110", "none"),
+    ("el nene come bien", "none"),
+]
+
+
+@pytest.mark.parametrize("text", SPAN_LOWS)
+def test_lows_over_a_stretch_of_time_are_frequent_lows(text):
+    a = assess(text, language="es")
+    assert a.level == "clinic", (a.reason_keys, sorted(a.signals))
+    assert "frequent_lows" in a.reason_keys
+    _spanish_reasons(a)
+
+
+@pytest.mark.parametrize("text", SPAN_CALM)
+def test_a_stretch_of_time_in_range_or_not_a_reading_stays_calm(text):
+    a = assess(text, language="es")
+    assert a.level == "none", (a.reason_keys, sorted(a.signals))
+
+
+@pytest.mark.parametrize("text", CANNOT_GET_UP)
+def test_a_sleeping_child_nobody_can_get_up_is_unresponsive(text):
+    a = assess(text, language="es")
+    assert a.level == "emergency", (a.reason_keys, sorted(a.signals))
+    assert a.reason_keys[0] == "unresponsive"
+
+
+@pytest.mark.parametrize("text", GET_UP_CALM)
+def test_not_getting_up_for_school_or_too_heavy_stays_calm(text):
+    a = assess(text, language="es")
+    assert a.level == "none", (a.reason_keys, sorted(a.signals))
+
+
+@pytest.mark.parametrize("text, level", CARIBBEAN)
+def test_caribbean_forms(text, level):
+    assert assess(text, language="es").level == level
+
+
+@pytest.mark.parametrize(
+    "spanish, english",
+    [
+        (
+            "los ultimos dias ha estado por debajo de 70 casi todas las noches",
+            "the last few days he's been under 70 almost every night",
+        ),
+        ("no hay forma de levantarlo", "i can't get him up"),
+        ("ta durmiendo y no la puedo levantar", "she's asleep and i can't get her up"),
+    ],
+)
+def test_spans_and_getting_up_agree_with_english(spanish, english):
+    es, en = assess(spanish, language="es"), assess(english, language="en")
+    assert es.level == en.level, (es.reason_keys, en.reason_keys)
+    assert es.reason_keys[:1] == en.reason_keys[:1]
+
+
+def test_span_and_get_up_cases_are_new():
+    new = SPAN_LOWS + SPAN_CALM + CANNOT_GET_UP + GET_UP_CALM + [t for t, _ in CARIBBEAN]
+    old = EMERGENCY + CLINIC + NONE + [t for _, ts in GAP_CASES.values() for t in ts]
+    old += [t for ts in GAP_CALM.values() for t in ts]
+    assert len(new) == len(set(new)), "duplicate case"
+    assert not set(new) & set(old)
+
+
+@pytest.mark.parametrize(
+    "text,level",
+    [
+        ("esta en 28 y no habla, ayuda", "emergency"),  # a number without unit: very low or very high
+        ("he is at 28 and not talking", "emergency"),
+        ("he won't talk to me since yesterday", "none"),
+        ("se le trabo la mandibula y se esta sacudiendo", "emergency"),
+        ("mi prima no responde y su dexcom dice 35", "emergency"),  # a cousin in the writer's care
+        ("my cousin won't wake up and her libre says 38", "emergency"),
+        ("mi primo tuvo una convulsion el ano pasado", "none"),
+    ],
+)
+def test_speech_lost_stiff_jaw_and_cousins(text, level):
+    assert assess(text, language="es").level == level

@@ -215,7 +215,7 @@ def test_stop_is_confirmed_once_and_silences_replies_until_start(channel, provid
 def test_spanish_keywords_are_answered_in_spanish(channel, provider):
     from bot.channels.sms.texts import load_sms_texts_by_language
 
-    rasa, phone = FakeRasa(), "+15550100014"
+    rasa, phone = FakeRasa(), "+15550100041"
     spanish = load_sms_texts_by_language(get_knowledge())["es"]
     text(channel, rasa, phone, "PARAR")
     text(channel, rasa, phone, "¿tiene cita?")  # opted out: recorded by Rasa, not sent
@@ -231,7 +231,7 @@ def test_spanish_keywords_are_answered_in_spanish(channel, provider):
 def test_an_accented_reply_is_cut_into_parts_of_three_ucs2_segments(channel, provider):
     from bot.core.text.segments import UCS2, encoding, segments
 
-    rasa, phone = FakeRasa(), "+15550100015"
+    rasa, phone = FakeRasa(), "+15550100042"
     sentence = "La bomba da insulina todo el día."
     text(channel, rasa, phone, " ".join([sentence] * 12))  # about 400 characters, with í
     parts = provider.delivered(phone)
