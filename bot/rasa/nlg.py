@@ -9,6 +9,7 @@ The domain holds the English texts. In a conversation in another language (the
 knowledge reply is sent from that language's knowledge/<language>/replies.yml.
 """
 
+import logging
 from typing import Any, Dict, Optional, Text
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -20,11 +21,22 @@ from bot.core.escalation.lexicon import load_lexicon
 from bot.core.knowledge import get_knowledge
 from bot.core.knowledge.repository import PUMP_FAILURE_VARIANT
 
+logger = logging.getLogger(__name__)
+
 
 class ContactFillingNLG(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None):
         super().__init__((domain or Domain.empty()).responses)
         self.knowledge = get_knowledge()  # fails at start, not mid-chat
+        for language, translation in self.knowledge.translations.items():
+            if translation.pending_review:
+                logger.warning(
+                    "%d %s texts in knowledge/%s/ are marked review: pending; a deployment must have the "
+                    "clinic's medical interpreter review them",
+                    translation.pending_review,
+                    language,
+                    language,
+                )
         self.default_reason = {
             language: load_lexicon(language).classifier_reasons["clinic"] for language in self.knowledge.languages
         }
