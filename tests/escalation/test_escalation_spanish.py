@@ -850,3 +850,20 @@ def test_span_and_get_up_cases_are_new():
 )
 def test_speech_lost_stiff_jaw_and_cousins(text, level):
     assert assess(text, language="es").level == level
+
+
+@pytest.mark.parametrize(
+    "text,level",
+    [
+        ("my brother says hi to everyone", "none"),  # a greeting, not a meter HI
+        ("ok gracias, mi abuela dice hi", "none"),
+        ("the meter says HI", "clinic"),
+        ("el glucometro dice HI", "clinic"),
+        ("le di su insulina y su papa tambien se la puso", "clinic"),  # the same dose twice
+        ("le puse la insulina del desayuno y mi esposo tmb se la dio", "clinic"),
+        ("vomito una vez hace un rato y esta en 160", "clinic"),  # a while ago is today
+        ("se desmayo una vez hace 3 anos", "none"),
+    ],
+)
+def test_greetings_doses_given_twice_and_a_while_ago(text, level):
+    assert assess(text, language="es").level == level
