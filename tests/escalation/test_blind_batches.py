@@ -9,10 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot import PROJECT_ROOT
 from bot.core.escalation import assess_turns
+from tests.blind_phrasings import training_texts
 from tools.eval import escalation_bot as e2e
 
 BLIND = Path(__file__).parent / "blind"
@@ -77,16 +77,6 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
-def _training_texts():
-    texts = set()
-    for path in (PROJECT_ROOT / "data" / "nlu").rglob("*.yml"):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            for line in str(block.get("examples", "")).splitlines():
-                if line.strip().startswith("- "):
-                    texts.add(_norm(line.strip()[2:]))
-    return texts
-
-
 def test_there_are_blind_batches():
     assert {p.name for p in BATCHES} >= {"batch_a.yml", "batch_earlier.yml"}
 
@@ -102,7 +92,7 @@ def test_batch_shape(path):
 
 @pytest.mark.parametrize("path", BATCHES, ids=lambda p: p.name)
 def test_no_blind_phrasing_is_in_the_training_data_or_the_lexicons(path):
-    training = _training_texts()
+    training = training_texts(_norm)
     lexicons = "\n".join(
         _norm(p.read_text(encoding="utf-8")) for p in (PROJECT_ROOT / "knowledge" / "escalation").glob("*.yml")
     )

@@ -17,6 +17,7 @@ from bot import PROJECT_ROOT
 from bot.core.escalation.rules import RANK
 from bot.core.text.normalise import fold
 from bot.core.understanding import load_rules
+from tests.blind_phrasings import training_texts
 from tools.eval import language_set as evaluation
 
 BLIND = Path(__file__).parent / "blind"
@@ -51,16 +52,6 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
 
 
-def _training_texts():
-    texts = set()
-    for path in (PROJECT_ROOT / "data" / "nlu").rglob("*.yml"):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            for line in str(block.get("examples", "")).splitlines():
-                if line.strip().startswith("- "):
-                    texts.add(_norm(line.strip()[2:]))
-    return texts
-
-
 def _load(path):
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
@@ -84,7 +75,7 @@ def test_set_shape_and_labels(path):
 @pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
 def test_no_blind_phrasing_is_in_the_training_data_or_the_lexicons(path):
     data = _load(path)
-    training = _training_texts()
+    training = training_texts(_norm)
     lexicons = "\n".join(
         _norm(p.read_text(encoding="utf-8"))
         for folder in ("escalation", "understanding")

@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot import PROJECT_ROOT
 from bot.core.understanding import load_rules
+from tests.blind_phrasings import training_texts
 from tools.eval import understanding as evaluation
 
 BLIND = Path(__file__).parent / "blind"
@@ -51,16 +51,6 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
-def _training_texts():
-    texts = set()
-    for path in (PROJECT_ROOT / "data" / "nlu").rglob("*.yml"):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            for line in str(block.get("examples", "")).splitlines():
-                if line.strip().startswith("- "):
-                    texts.add(_norm(line.strip()[2:]))
-    return texts
-
-
 def _phrasings(path):
     data = evaluation.load_set(path)
     for section in evaluation.SECTIONS:
@@ -85,7 +75,7 @@ def test_set_shape_and_labels(path):
 
 @pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
 def test_no_blind_phrasing_is_in_the_training_data_or_the_lexicons(path):
-    training = _training_texts()
+    training = training_texts(_norm)
     lexicons = "\n".join(
         _norm(p.read_text(encoding="utf-8")) for p in (PROJECT_ROOT / "knowledge" / "understanding").glob("*.yml")
     )
