@@ -12,7 +12,6 @@ over-escalation is any escalation on a `none` case.
 """
 
 import asyncio
-import logging
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from bot.core.escalation.levels import RANK
+from tools.eval.agent import load_agent
 
 
 def load_cases(path: Path) -> List[Dict]:
@@ -89,26 +89,7 @@ class Outcome:
 
 
 async def _run(cases: List[Dict], model: Optional[Path]) -> Outcome:
-    from rasa.core.agent import Agent
-    from rasa.core.lock_store import InMemoryLockStore
-    from rasa.core.tracker_store import InMemoryTrackerStore
-    from rasa.utils.endpoints import EndpointConfig
-    from rasa.utils.log_utils import configure_structlog
-
-    from bot.ops.training import latest_model
-    from bot.rasa.nlg import ContactFillingNLG
-
-    configure_structlog(logging.WARNING)
-    for name in ("bot.rasa.patches", "rasa.core.actions.action"):  # the action server is down on purpose
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-    agent = Agent.load(
-        str(model or latest_model()),
-        action_endpoint=EndpointConfig("http://127.0.0.1:9/webhook"),  # nothing listens: actions fail politely
-        lock_store=InMemoryLockStore(),
-    )
-    agent.tracker_store = InMemoryTrackerStore(agent.domain)
-    agent.processor.tracker_store = agent.tracker_store
-    agent.nlg = agent.processor.nlg = ContactFillingNLG(domain=agent.domain)
+    agent = load_agent(model)
     out = Outcome(cases)
     for c in cases:
         sender = f"eval-{uuid.uuid4().hex}"

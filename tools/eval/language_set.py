@@ -13,7 +13,6 @@ from the conversation's `language` slot). Figures:
 """
 
 import asyncio
-import logging
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
+from tools.eval.agent import load_agent
 from tools.eval.escalation_bot import reply_level_and_language
 from tools.eval.understanding import got_from
 
@@ -75,27 +75,9 @@ class Outcome:
 
 
 async def _run(data: Dict, language: str, model: Optional[Path]) -> Outcome:
-    from rasa.core.agent import Agent
-    from rasa.core.lock_store import InMemoryLockStore
-    from rasa.core.tracker_store import InMemoryTrackerStore
     from rasa.shared.core.events import UserUttered
-    from rasa.utils.endpoints import EndpointConfig
-    from rasa.utils.log_utils import configure_structlog
 
-    from bot.ops.training import latest_model
-    from bot.rasa.nlg import ContactFillingNLG
-
-    configure_structlog(logging.WARNING)
-    for name in ("bot.rasa.patches", "rasa.core.actions.action"):  # the action server is down on purpose
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-    agent = Agent.load(
-        str(model or latest_model()),
-        action_endpoint=EndpointConfig("http://127.0.0.1:9/webhook"),
-        lock_store=InMemoryLockStore(),
-    )
-    agent.tracker_store = InMemoryTrackerStore(agent.domain)
-    agent.processor.tracker_store = agent.tracker_store
-    agent.nlg = agent.processor.nlg = ContactFillingNLG(domain=agent.domain)
+    agent = load_agent(model)
     out = Outcome(language)
     for item in data.get("topical") or []:
         sender = f"eval-{uuid.uuid4().hex}"

@@ -15,7 +15,6 @@ answers two. A topic answer counts when it is the labelled topic or one of
 """
 
 import asyncio
-import logging
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from bot.core.escalation.levels import INTENT_LEVELS
+from tools.eval.agent import load_agent
 
 NOT_COVERED = "not_covered"
 DOSE_INTENT = "ask_dose_or_settings_advice"
@@ -101,27 +101,9 @@ def got_from(parse_data: Dict) -> Got:
 
 
 async def _run(sets: Sequence[Dict[str, List[Dict]]], model: Optional[Path]) -> Outcome:
-    from rasa.core.agent import Agent
-    from rasa.core.lock_store import InMemoryLockStore
-    from rasa.core.tracker_store import InMemoryTrackerStore
     from rasa.shared.core.events import UserUttered
-    from rasa.utils.endpoints import EndpointConfig
-    from rasa.utils.log_utils import configure_structlog
 
-    from bot.ops.training import latest_model
-    from bot.rasa.nlg import ContactFillingNLG
-
-    configure_structlog(logging.WARNING)
-    for name in ("bot.rasa.patches", "rasa.core.actions.action"):  # no action server: intents are what counts
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-    agent = Agent.load(
-        str(model or latest_model()),
-        action_endpoint=EndpointConfig("http://127.0.0.1:9/webhook"),
-        lock_store=InMemoryLockStore(),
-    )
-    agent.tracker_store = InMemoryTrackerStore(agent.domain)
-    agent.processor.tracker_store = agent.tracker_store
-    agent.nlg = agent.processor.nlg = ContactFillingNLG(domain=agent.domain)
+    agent = load_agent(model)
     out = Outcome()
     for one in sets:
         for section in SECTIONS:
