@@ -20,7 +20,7 @@ language the assistant does not answer becomes `other_language` (the bilingual
 reply), which the escalation detector after this still overrides.
 """
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -33,12 +33,13 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.core.language import OTHER, get_detector
+from bot.core.language import OTHER, LanguageDetector, get_detector
 
 EXTRACTOR = "LanguageComponent"
 SLOT = ENTITY = "language"
 SET_LANGUAGE = "set_language"
 OTHER_LANGUAGE = "other_language"
+READ = "language_read"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
@@ -75,13 +76,26 @@ class LanguageTokens(GraphComponent):
         if not text or not tokens or text.startswith("/"):
             return
         settings = self.detector.settings
-        language = self.detector.conversation_language(text, current)
+        _, detected = _read(message, self.detector)
+        language = detected if detected in settings.answers else (current or settings.default)
         if language == settings.default:
             return
         message.set(
             TOKENS_NAMES[TEXT],
             [Token(_wide(t.text), t.start, t.end, t.data, _wide(t.lemma)) for t in tokens],
         )
+
+
+def _read(message: Message, detector: LanguageDetector) -> Tuple[Optional[Text], Optional[Text]]:
+    """(the language a switch asks for, the message's language or "other" or None), read once a
+    message: LanguageTokens reads it, LanguageComponent after it takes the same reading."""
+    found = message.get(READ)
+    if found is None:
+        text = message.get(TEXT) or ""
+        switch = detector.switch_to(text)
+        found = (switch, switch or detector.detect(text))
+        message.set(READ, found)  # not an output property: parse data keeps only `language`
+    return found
 
 
 # Printable ASCII to its full-width form (U+FF01-U+FF5E): the same word, in an alphabet English never uses.
@@ -125,8 +139,7 @@ class LanguageComponent(GraphComponent):
             language = given if given in settings.answers else (current or settings.default)
             message.set(SLOT, language, add_to_output=True)
             return
-        switch = self.detector.switch_to(text)
-        detected = switch or self.detector.detect(text)
+        switch, detected = _read(message, self.detector)
         language = detected if detected in settings.answers else (current or settings.default)
         if switch:
             self._set_intent(message, SET_LANGUAGE)
