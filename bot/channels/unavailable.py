@@ -30,13 +30,17 @@ def store_down(exc: BaseException) -> Optional[TrackerStoreUnavailable]:
     return None
 
 
-def escalation_reply(text: str) -> Optional[Tuple[str, str]]:
-    """(level, reply) for the escalation a message calls for on its own, or None."""
+def escalation_reply(text: str, language: Optional[str] = None) -> Optional[Tuple[str, str]]:
+    """(level, reply) for the escalation a message calls for on its own, or None.
+
+    Every REST and socket.io message passes here (bot/channels/escalation_first.py): the
+    level is read first (every lexicon reads the message whatever the reply language), and
+    the message's language is detected only for a reply that is sent."""
     knowledge = get_knowledge()
-    language = reply_language(text)  # no conversation to ask: the message's own language
-    found = assess(text, language=language)
-    if found.level == "none":
+    if assess(text).level == "none":
         return None
+    language = language or reply_language(text)  # no conversation to ask: the message's own language
+    found = assess(text, language=language)
     name = f"escalate_{found.level}"
     if found.level == "clinic" and found.pump_failure:
         name = PUMP_FAILURE_VARIANT
@@ -46,8 +50,8 @@ def escalation_reply(text: str) -> Optional[Tuple[str, str]]:
 
 def replies_when_store_down(text: str) -> List[str]:
     knowledge = get_knowledge()
-    escalation = escalation_reply(text)
-    replies = [escalation[1]] if escalation else []
     language = reply_language(text)
+    escalation = escalation_reply(text, language)
+    replies = [escalation[1]] if escalation else []
     replies.append(knowledge.fill(knowledge.reply("store_unavailable", language), language))
     return replies
