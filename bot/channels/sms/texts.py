@@ -10,8 +10,7 @@ from bot.core.knowledge import KnowledgeError
 from bot.core.knowledge.contacts import CONTACT_FIELDS
 from bot.core.knowledge.repository import Knowledge
 from bot.core.knowledge.shape import Shape
-from bot.core.knowledge.topics import SMS_MAX_CHARS
-from bot.core.text.segments import PART_SEGMENTS, encoding, fits_one_part, segments
+from bot.core.knowledge.topics import check_one_sms
 
 SMS_FILE = "sms.yml"
 # Sent as they are (contacts filled in), so each must fit in one SMS.
@@ -56,13 +55,7 @@ def _build(s: Shape, raw: Any, contacts: Mapping[str, str]) -> SmsTexts:
         text = s.text(raw[name], name)
         s.placeholders(text, CONTACT_FIELDS, name)
         text = text.format(**contacts)
-        if not fits_one_part(text, SMS_MAX_CHARS):
-            raise KnowledgeError(
-                path,
-                f"is {len(text)} characters ({encoding(text)}, {segments(text)} segments) with contacts filled in; "
-                f"one SMS reply holds {SMS_MAX_CHARS} characters and {PART_SEGMENTS} segments",
-                field=name,
-            )
+        check_one_sms(text, path, field=name)
         texts[name] = text
     line = s.text(raw[OPTION_LINE], OPTION_LINE)
     used = s.placeholders(line, OPTION_FIELDS, OPTION_LINE)

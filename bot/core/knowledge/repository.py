@@ -9,9 +9,8 @@ from bot.core.knowledge.contacts import CONTACT_FIELDS, load_contacts
 from bot.core.knowledge.errors import KnowledgeError
 from bot.core.knowledge.shape import Shape, load_yaml
 from bot.core.knowledge.terms import load_terms
-from bot.core.knowledge.topics import SMS_MAX_CHARS, Topic, check_sources, load_topic_file
+from bot.core.knowledge.topics import Topic, check_one_sms, check_sources, load_topic_file
 from bot.core.knowledge.translations import Translation, load_translation
-from bot.core.text.segments import PART_SEGMENTS, encoding, fits_one_part, part_limit, segments
 
 # Placeholders a reply may use beyond the contacts, filled per message: the
 # escalation reason (by Rasa), who can answer a not-covered question (the answer action).
@@ -49,7 +48,7 @@ class Knowledge:
                 )
             for topic in self.topics:
                 sms = self.fill(translation.topics[topic.id]["sms"], translation.language)
-                _check_sms(sms, self.root / translation.language / "topics.yml", topic.id)
+                check_one_sms(sms, self.root / translation.language / "topics.yml", topic.id)
 
     def _english(self) -> Dict[str, Dict]:
         # Read as data: the understanding lexicon itself checks itself against this repository.
@@ -113,23 +112,10 @@ class Knowledge:
                     raise KnowledgeError(topic.file, f"related topic '{related}' does not exist", topic.id, "related")
             for field in ("answer", "sms", "title"):
                 Shape(topic.file).placeholders(getattr(topic, field), CONTACT_FIELDS, field, topic.id)
-            _check_sms(self.fill(topic.sms), topic.file, topic.id)
+            check_one_sms(self.fill(topic.sms), topic.file, topic.id)
         replies = Shape(self.root / "replies.yml")
         for name, text in self.replies.items():
             replies.placeholders(text, CONTACT_FIELDS + RUNTIME_PLACEHOLDERS, name)
-
-
-def _check_sms(sms: str, file, topic_id: str) -> None:
-    """A topic's SMS form goes as one reply part: at most SMS_MAX_CHARS and PART_SEGMENTS segments."""
-    if not fits_one_part(sms, SMS_MAX_CHARS):
-        raise KnowledgeError(
-            file,
-            f"SMS form is {len(sms)} characters ({encoding(sms)}, {segments(sms)} segments) with contacts filled "
-            f"in; one reply holds {SMS_MAX_CHARS} characters and {PART_SEGMENTS} segments "
-            f"({part_limit(sms, SMS_MAX_CHARS)} characters in {encoding(sms)})",
-            topic_id,
-            "sms",
-        )
 
 
 def _load_sources(path: Path) -> Dict[str, Dict]:

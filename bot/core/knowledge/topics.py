@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from bot.core.knowledge.errors import KnowledgeError
 from bot.core.knowledge.shape import Shape
+from bot.core.text.segments import PART_SEGMENTS, encoding, fits_one_part, part_limit, segments
 
 SMS_MAX_CHARS = 320
 TOPIC_FIELDS = ("id", "intent", "title", "answer", "sms", "source", "related")
@@ -79,3 +80,17 @@ def check_sources(topics: List[Topic], sources: Dict[str, Dict[str, Any]]) -> No
                 topic.id,
                 "source.section",
             )
+
+
+def check_one_sms(text: str, file: Any, topic: Optional[str] = None, field: str = "sms") -> None:
+    """A text sent as one SMS reply part (contacts filled in): at most SMS_MAX_CHARS characters and
+    PART_SEGMENTS segments of its encoding (an accent outside GSM-7 makes it UCS-2)."""
+    if not fits_one_part(text, SMS_MAX_CHARS):
+        raise KnowledgeError(
+            file,
+            f"is {len(text)} characters ({encoding(text)}, {segments(text)} segments) with contacts filled "
+            f"in; one SMS reply holds {SMS_MAX_CHARS} characters and {PART_SEGMENTS} segments "
+            f"({part_limit(text, SMS_MAX_CHARS)} characters in {encoding(text)})",
+            topic,
+            field,
+        )
