@@ -76,13 +76,17 @@ class Shape:
             raise self.error(field, f"must be a non-empty text, got {value!r}", topic)
         return "\n".join(" ".join(line.split()) for line in value.strip().splitlines())
 
+    def names(self, text: str, field: str, topic: Optional[str] = None) -> Set[str]:
+        """The {names} a text uses; a stray brace is a mistake."""
+        try:
+            return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError as exc:  # a lone "{" or "}"
+            raise self.error(field, f"bad braces: {exc} (write {{{{ or }}}} for a literal brace)", topic) from exc
+
     def placeholders(self, text: str, allowed: Iterable[str], field: str, topic: Optional[str] = None) -> Set[str]:
         """The {names} a text uses; an unknown name or a stray brace is a mistake."""
         allowed = tuple(allowed)
-        try:
-            names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-        except ValueError as exc:  # a lone "{" or "}"
-            raise self.error(field, f"bad braces: {exc} (write {{{{ or }}}} for a literal brace)", topic) from exc
+        names = self.names(text, field, topic)
         for name in sorted(names):
             if name not in allowed:
                 raise self.error(field, f"unknown placeholder {{{name}}} (allowed: {', '.join(allowed)})", topic)

@@ -12,7 +12,7 @@ then who and when ("reviewed by A. Ruiz, 2027-01-15").
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Set, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from bot.core.knowledge.errors import KnowledgeError
 from bot.core.knowledge.shape import Shape, load_yaml
@@ -62,8 +62,8 @@ def load_translation(
                 topic = key if name == "topics" else None
                 text = s.text(entry[field], where, topic)
                 english_text = source[field] if isinstance(source, dict) else source
-                wanted = _names(s, english_text, where, topic)
-                got = _names(s, text, where, topic)
+                wanted = s.names(english_text, where, topic)
+                got = s.names(text, where, topic)
                 if got != wanted:
                     raise s.error(
                         where, f"placeholders {sorted(got)} differ from the English text's {sorted(wanted)}", topic
@@ -107,16 +107,6 @@ def _sources(path: Path, english: Dict[str, Any]) -> Tuple[Dict[str, Dict[str, A
             "sections": {k: s.text(sections[k], f"sources.{doc_id}.sections.{k}") for k in doc["sections"]},
         }
     return out, int(review == PENDING)
-
-
-def _names(s: Shape, text: str, field: str, topic: Optional[str]) -> Set[str]:
-    # Any name is allowed here: the English text's own check has named the allowed ones.
-    import string
-
-    try:
-        return {n for _, n, _, _ in string.Formatter().parse(text) if n is not None}
-    except ValueError as exc:
-        raise s.error(field, f"bad braces: {exc} (write {{{{ or }}}} for a literal brace)", topic) from exc
 
 
 def _contacts(path: Path, environ: Optional[Mapping[str, str]]) -> Dict[str, str]:
