@@ -69,32 +69,23 @@ def load_settings(path=None) -> LanguageSettings:
     for code in answers:
         if code not in detector:
             raise s.error("language.detector", f"must include every answer language ('{code}' is missing)")
-    numbers = {}
-    short_words = raw["short_words"]
-    if isinstance(short_words, bool) or not isinstance(short_words, int) or short_words < 0:
-        raise s.error("language.short_words", "must be a whole number")
+    numbers: Dict[str, float] = {}
+    short_words = s.whole(raw["short_words"], "language.short_words")
     for key in ("marker_weight", "min_score", "min_margin", "other_min_confidence", "other_max_marker_share"):
-        value = raw[key]
-        if not isinstance(value, (int, float)) or not 0 <= value <= 2:
+        numbers[key] = s.number(raw[key], f"language.{key}")
+        if not 0 <= numbers[key] <= 2:
             raise s.error(f"language.{key}", "must be a number between 0 and 2")
-        numbers[key] = float(value)
     markers: Dict[str, FrozenSet[str]] = {}
     s.mapping(raw["markers"], "language.markers", answers)
     for code in answers:
-        words = raw["markers"][code]
-        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
-            raise s.error(f"language.markers.{code}", "must be a list of words")
-        markers[code] = frozenset(fold(w) for w in words)
+        markers[code] = frozenset(fold(w) for w in s.strings(raw["markers"][code], f"language.markers.{code}"))
     shared = set.intersection(*(set(m) for m in markers.values())) if len(markers) > 1 else set()
     if shared:
         raise s.error("language.markers", f"a marker word must belong to one language: {sorted(shared)}")
     switch: Dict[str, str] = {}
     s.mapping(raw["switch"], "language.switch", answers)
     for code in answers:
-        phrases = raw["switch"][code]
-        if not isinstance(phrases, list) or not all(isinstance(p, str) and p for p in phrases):
-            raise s.error(f"language.switch.{code}", "must be a list of phrases")
-        switch.update({_switch_key(p): code for p in phrases})
+        switch.update({_switch_key(p): code for p in s.strings(raw["switch"][code], f"language.switch.{code}")})
     return LanguageSettings(
         answers=answers, detector=detector, markers=markers, switch=switch, short_words=short_words, **numbers
     )
