@@ -14,7 +14,7 @@ export PYTHONDONTWRITEBYTECODE ?= 1
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: run shell test test-fast lint lock build train evaluate report retention bench clean system-deps
+.PHONY: run shell test test-fast lint lock build train evaluate report retention staff-user bench clean system-deps
 
 $(PY):
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install python3.10 (Rasa 3.6 does not run on newer Pythons)"; exit 1; }
@@ -59,6 +59,12 @@ report: $(STAMP)
 # `make retention RETENTION_ARGS="--days 90 --dry-run"` to pick or only count.
 retention: $(STAMP)
 	$(PY) -m bot retention $(RETENTION_ARGS)
+
+# A staff account for the review page (http://localhost:8081): `make staff-user NAME=ana`
+# asks for the password twice. `python -m bot staff --help` lists the other account commands.
+staff-user: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make staff-user NAME=<user name>"; exit 2; }
+	$(PY) -m bot staff add "$(NAME)"
 
 # pytest exit code 5 means no test ran: that must fail, not pass quietly.
 PYTEST = $(PY) -m pytest $(PYTEST_ARGS) $(1); rc=$$?; \

@@ -50,6 +50,10 @@ class UnansweredQuestion(Base):
     # knowledge/understanding/rules.yml `themes` for not_covered; "unclear" or "off topic" otherwise
     theme = Column(String(64), nullable=True)
     language = Column(String(8), nullable=True)
+    # Set by staff on the review page (bot/staff/): NULL is "new"; see bot/staff/statuses.py.
+    status = Column(String(16), nullable=True, index=True)
+    status_changed_at = Column(DateTime, nullable=True)
+    status_changed_by = Column(String(64), nullable=True)
 
 
 class SmsNumber(Base):
@@ -109,3 +113,39 @@ class SmsOutboxMessage(Base):
     lease_until = Column(DateTime, nullable=True)
     finished_at = Column(DateTime, nullable=True)
     last_error = Column(String(200), nullable=True)
+
+
+class StaffUser(Base):
+    """A member of staff who may use the review page; created with `python -m bot staff add`."""
+
+    __tablename__ = "staff_users"
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(200), nullable=False)  # argon2id, with its own salt and parameters
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    disabled = Column(Boolean, nullable=False, default=False)
+
+
+class StaffSession(Base):
+    """A signed-in browser. Only the token's SHA-256 is stored: a copy of the table opens nothing."""
+
+    __tablename__ = "staff_sessions"
+    token_hash = Column(String(64), primary_key=True)
+    username = Column(String(64), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    last_seen_at = Column(DateTime, nullable=False, default=utcnow)
+    expires_at = Column(DateTime, nullable=False, index=True)
+
+
+class AccessLogEntry(Base):
+    """Who saw or changed what on the review page, and when (kept as long as RETENTION_DAYS)."""
+
+    __tablename__ = "staff_access_log"
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    username = Column(String(64), nullable=True, index=True)  # as typed, for a refused sign-in
+    action = Column(String(32), nullable=False)  # view, export, status, sign_in, sign_in_refused, sign_out
+    target = Column(String(300), nullable=False)  # the path and query, or what was changed
+    detail = Column(String(200), nullable=True)
+    client = Column(String(64), nullable=True)

@@ -18,8 +18,25 @@ def main(argv=None) -> int:
     retention = sub.add_parser("retention", help="delete conversations and audit rows older than --days")
     retention.add_argument("--days", type=int, default=None, help="default: RETENTION_DAYS, else 365")
     retention.add_argument("--dry-run", action="store_true", help="print the counts, delete nothing")
+    staff = sub.add_parser("staff", help="staff accounts of the review page (python -m bot.staff)")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    for name, text in (
+        ("add", "create an account (asks for the password twice)"),
+        ("password", "set a new password (signs the account out everywhere)"),
+        ("disable", "stop an account signing in (signs it out everywhere)"),
+        ("enable", "let a disabled account sign in again"),
+    ):
+        one = staff_sub.add_parser(name, help=text)
+        one.add_argument("username")
+        if name in ("add", "password"):
+            one.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    staff_sub.add_parser("list", help="the accounts")
     args = parser.parse_args(argv)
 
+    if args.command == "staff":  # needs no knowledge/ either
+        from bot.staff.cli import main as run_staff
+
+        return run_staff(args)
     if args.command == "retention":  # needs no knowledge/: a cron job must not fail over a typo there
         from bot.ops.retention import main as run_retention
 

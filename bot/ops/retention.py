@@ -24,6 +24,9 @@ App database (APP_DATABASE_URL)
   * sms_inbox and sms_outbox: finished rows from before the cutoff (the
     channel itself forgets handled inbound rows after a week); a row still
     waiting is never deleted.
+  * staff_access_log (the review page's trace of who saw what): rows from before
+    the cutoff; staff_sessions: every expired one.
+  * unanswered_questions' review statuses go with their rows.
   * sms_numbers: never a number that opted out (it must stay opted out). A
     number that did not opt out only holds the menu last offered to it; its
     row goes when it changed before the cutoff and its conversation has no
@@ -41,53 +44,34 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterable, List, Mapping, Optional, Sequence, Set
 
 from sqlalchemy import (
-    Column,
-    Float,
-    Integer,
-    MetaData,
-    String,
     Table,
     and_,
-    create_engine,
     delete,
     func,
-    inspect,
     select,
 )
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import PROJECT_ROOT
 from bot.db.engine import AppDatabaseError, connect, database_url
 from bot.db.tables import (
     SMS_SENDER_PREFIX,
+    AccessLogEntry,
     Base,
     Escalation,
     SmsInboxMessage,
     SmsNumber,
     SmsOutboxMessage,
+    StaffSession,
     UnansweredQuestion,
+    utcnow,
 )
+from bot.db.tracker_events import EVENTS, TRACKER_ENV, display, tracker_engine, tracker_url
 
 DAYS_ENV = "RETENTION_DAYS"
 DEFAULT_DAYS = 365
-# Same as bot.rasa.tracker_store (not imported: it loads Rasa); a test keeps them equal.
-TRACKER_ENV = "TRACKER_STORE_URL"
-TRACKER_DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
 SESSION_START_ACTION = "action_session_start"
 CHUNK = 500  # ids per IN (...) list
-
-# The columns of Rasa's SQLTrackerStore.SQLEvent that retention needs.
-_tracker_metadata = MetaData()
-EVENTS = Table(
-    "events",
-    _tracker_metadata,
-    Column("id", Integer, primary_key=True),
-    Column("sender_id", String(255), nullable=False),
-    Column("type_name", String(255), nullable=False),
-    Column("timestamp", Float),
-    Column("action_name", String(255)),
-)
 
 
 class RetentionError(ValueError):
@@ -103,10 +87,6 @@ def configured_days(environ: Optional[Mapping[str, str]] = None) -> int:
         return int(value)
     except ValueError:
         raise RetentionError(f"{DAYS_ENV}={value!r} is not a whole number of days") from None
-
-
-def tracker_url() -> str:
-    return os.environ.get(TRACKER_ENV) or TRACKER_DEFAULT_URL
 
 
 @dataclass
@@ -126,6 +106,8 @@ class RetentionResult:
     sms_queue_rows: int = 0
     sms_numbers: int = 0
     opted_out_kept: int = 0
+    access_log_entries: int = 0
+    staff_sessions: int = 0
 
     def report(self) -> str:
         verb = "would delete" if self.dry_run else "deleted"
@@ -150,6 +132,8 @@ class RetentionResult:
             f"  {verb} {self.sms_queue_rows} finished SMS inbox and outbox rows",
             f"  {verb} {self.sms_numbers} SMS numbers that had not opted out",
             f"  kept {self.opted_out_kept} opted-out SMS numbers (never deleted)",
+            f"  {verb} {self.access_log_entries} staff access log entries",
+            f"  {verb} {self.staff_sessions} expired staff sessions",
         ]
         return "\n".join(lines)
 
@@ -174,8 +158,8 @@ def apply_retention(
         days=days,
         cutoff=cutoff.astimezone(timezone.utc).replace(tzinfo=None),
         dry_run=dry_run,
-        tracker_store=_display(tracker_store_url),
-        app_database=_display(app_database_url),
+        tracker_store=display(tracker_store_url),
+        app_database=display(app_database_url),
     )
     active_sms_hashes = _tracker_retention(tracker_store_url, cutoff.timestamp(), dry_run, result)
     _app_retention(app_database_url, result.cutoff, active_sms_hashes, dry_run, result)
@@ -185,30 +169,13 @@ def apply_retention(
 # ---- conversations --------------------------------------------------------------
 
 
-def _tracker_engine(url: str) -> Optional[Engine]:
-    """An engine for the tracker store, or None when it does not exist yet (never created here)."""
-    parsed = make_url(url)
-    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
-        if not os.path.exists(parsed.database):
-            return None
-    connect_args = {}
-    schema = os.environ.get("POSTGRESQL_SCHEMA")  # as Rasa's SQLTrackerStore uses it
-    if schema and parsed.drivername.startswith("postgresql"):
-        connect_args["options"] = f"-csearch_path={schema}"
-    engine = create_engine(url, future=True, connect_args=connect_args)
-    if not inspect(engine).has_table(EVENTS.name):
-        engine.dispose()
-        return None
-    return engine
-
-
 def _tracker_retention(url: str, cutoff_ts: float, dry_run: bool, result: RetentionResult) -> Set[str]:
     """Returns the hashes of SMS numbers with a conversation event since the cutoff."""
     try:
-        engine = _tracker_engine(url)
+        engine = tracker_engine(url)
     except SQLAlchemyError as exc:
         raise RetentionError(
-            f"cannot use the tracker store at {_display(url)} ({TRACKER_ENV}): "
+            f"cannot use the tracker store at {display(url)} ({TRACKER_ENV}): "
             f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
         ) from exc
     if engine is None:
@@ -297,6 +264,12 @@ def _app_retention(
                 SmsNumber.number_hash.in_(chunk), SmsNumber.opted_out.is_(False), SmsNumber.changed_at < cutoff
             )
             result.sms_numbers += _count_or_delete_rows(conn, SmsNumber.__table__, where, dry_run)
+        result.access_log_entries = _count_or_delete_rows(
+            conn, AccessLogEntry.__table__, AccessLogEntry.created_at < cutoff, dry_run
+        )
+        result.staff_sessions = _count_or_delete_rows(
+            conn, StaffSession.__table__, StaffSession.expires_at < utcnow(), dry_run
+        )
         result.opted_out_kept = conn.execute(
             select(func.count()).select_from(SmsNumber).where(SmsNumber.opted_out.is_(True))
         ).scalar_one()
@@ -314,10 +287,6 @@ def _count_or_delete_rows(conn: Connection, table: Table, where, dry_run: bool) 
 def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[List[str]]:
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
-
-
-def _display(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def main(days: Optional[int] = None, dry_run: bool = False) -> int:

@@ -30,7 +30,9 @@ def rasa_env() -> Dict[str, str]:
     return env
 
 
-def commands(rasa_port: int = 5005, action_port: int = 5055, web_port: Optional[int] = 8080) -> Dict[str, List[str]]:
+def commands(
+    rasa_port: int = 5005, action_port: int = 5055, web_port: Optional[int] = 8080, staff_port: Optional[int] = 8081
+) -> Dict[str, List[str]]:
     """What `make run` starts. Every server listens on BIND_ADDRESS, by default
     127.0.0.1 (this machine only); Rasa's HTTP API is on only with a token
     (RASA_API_TOKEN or RASA_API_TOKEN_FILE, never on a command line)."""
@@ -56,6 +58,9 @@ def commands(rasa_port: int = 5005, action_port: int = 5055, web_port: Optional[
     web_dir = PROJECT_ROOT / "web"
     if web_port and (web_dir / "index.html").exists():
         cmds["web page"] = [sys.executable, "-m", "bot.web", "--host", host, "--port", str(web_port)]
+    if staff_port:
+        port = os.environ.get("STAFF_PORT") or str(staff_port)
+        cmds["staff page"] = [sys.executable, "-m", "bot.staff", "--host", host, "--port", port]
     return cmds
 
 

@@ -1,21 +1,15 @@
 """Turning a Rasa user event into an audit row (pure, so it is testable offline)."""
 
-import hashlib
 from typing import Any, Dict, Optional, Union
 
 from bot.core.escalation.levels import INTENT_LEVELS
 from bot.db.tables import Escalation, UnansweredQuestion
+from bot.db.tracker_events import event_key
 
 UNANSWERED_INTENTS = ("not_covered", "nlu_fallback", "out_of_scope")
 # The theme of an unanswered question that is not a not_covered one.
 OTHER_THEMES = {"nlu_fallback": "unclear", "out_of_scope": "off topic"}
 MAX_QUESTION_CHARS = 500
-
-
-def event_key(event: Dict[str, Any]) -> str:
-    """One user event's identity: its conversation, time and message id."""
-    basis = f"{event.get('sender_id')}|{event.get('timestamp')}|{event.get('message_id')}"
-    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:64]
 
 
 def record_for(event: Dict[str, Any]) -> Optional[Union[Escalation, UnansweredQuestion]]:

@@ -25,9 +25,9 @@ def test_every_command_binds_loopback_and_no_token_is_on_a_command_line(monkeypa
     monkeypatch.setenv("RASA_API_TOKEN", "a-secret-token-that-must-not-leak")
     monkeypatch.delenv("BIND_ADDRESS", raising=False)
     commands = serve.commands()
-    rasa, web = commands["rasa server"], commands["web page"]
+    rasa, web, staff = commands["rasa server"], commands["web page"], commands["staff page"]
     assert rasa[rasa.index("--interface") + 1] == "127.0.0.1"
-    assert web[web.index("--host") + 1] == "127.0.0.1"
+    assert web[web.index("--host") + 1] == "127.0.0.1" and staff[staff.index("--host") + 1] == "127.0.0.1"
     assert serve.rasa_env()["SANIC_HOST"] == "127.0.0.1"  # rasa_sdk's listening address
     flat = " ".join(" ".join(c) for c in commands.values())
     assert "a-secret-token" not in flat and "--auth-token" not in flat and "--enable-api" not in flat
@@ -89,8 +89,9 @@ def _tree(pid):
 def test_make_run_listens_on_loopback_only(tmp_path, monkeypatch):
     monkeypatch.delenv("BIND_ADDRESS", raising=False)
     monkeypatch.delenv("RASA_API_TOKEN", raising=False)
-    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
-    commands = serve.commands(rasa_port=rasa_port, action_port=action_port, web_port=web_port)
+    rasa_port, action_port, web_port, staff_port = free_port(), free_port(), free_port(), free_port()
+    monkeypatch.delenv("STAFF_PORT", raising=False)
+    commands = serve.commands(rasa_port=rasa_port, action_port=action_port, web_port=web_port, staff_port=staff_port)
     env = {**base_env(tmp_path), **{k: v for k, v in serve.rasa_env().items() if k == "SANIC_HOST"}}
     procs = [
         subprocess.Popen(
@@ -102,9 +103,10 @@ def test_make_run_listens_on_loopback_only(tmp_path, monkeypatch):
         wait_http(f"http://127.0.0.1:{action_port}/health", proc=procs[0])
         wait_http(f"http://127.0.0.1:{rasa_port}/", proc=procs[1])
         wait_http(f"http://127.0.0.1:{web_port}/", proc=procs[2])
+        wait_http(f"http://127.0.0.1:{staff_port}/health", proc=procs[3])
         listening = _listening([pid for p in procs for pid in _tree(p.pid)])
         ports = {port for _, port in listening}
-        assert {rasa_port, action_port, web_port} <= ports, listening
+        assert {rasa_port, action_port, web_port, staff_port} <= ports, listening
         assert all(address in ("127.0.0.1", "::1") for address, _ in listening), listening
         # No token configured: the HTTP API is not there at all.
         assert requests.get(f"http://127.0.0.1:{rasa_port}/status", timeout=10).status_code == 404

@@ -62,10 +62,10 @@ def option(command: list, flag: str) -> str:
 
 
 def test_services_of_the_production_shape():
-    assert set(SERVICES) == {"rasa-1", "rasa-2", "actions", "nginx", "web", "postgres", "redis"}
+    assert set(SERVICES) == {"rasa-1", "rasa-2", "actions", "nginx", "web", "staff", "postgres", "redis"}
     assert replicas() == ["rasa-1", "rasa-2"]
     built = [name for name, s in SERVICES.items() if "build" in s]
-    assert sorted(built) == ["actions", "rasa-1", "rasa-2", "web"]
+    assert sorted(built) == ["actions", "rasa-1", "rasa-2", "staff", "web"]
     assert {SERVICES[name]["image"] for name in built} == {"pump-assistant"}
     assert all(s.get("restart") == "unless-stopped" for s in SERVICES.values())
 
@@ -122,11 +122,11 @@ def test_compose_endpoints_are_endpoints_yml_with_the_action_server_in_compose()
 
 def test_nginx_balances_the_replicas_and_forwards_only_the_channels():
     upstreams = dict(re.findall(r"upstream (\w+) \{(.*?)\}", NGINX_CONF, re.S))
-    assert set(upstreams) == {"rasa_replicas", "rasa_socketio"}
-    for body in upstreams.values():
-        assert re.findall(r"server ([\w-]+):(\d+)", body) == [(r, "5005") for r in replicas()]
+    assert set(upstreams) == {"rasa_replicas", "rasa_socketio", "staff_page"}
+    for name in ("rasa_replicas", "rasa_socketio"):
+        assert re.findall(r"server ([\w-]+):(\d+)", upstreams[name]) == [(r, "5005") for r in replicas()]
     assert "ip_hash;" in upstreams["rasa_socketio"], "socket.io connections must stay on one replica"
-    plain, tls = NGINX_CONF.split("server {")[1:]
+    plain, tls, staff = NGINX_CONF.split("server {")[1:]
     assert "listen 80;" in plain and "return 301 https://$host$request_uri;" in plain and "location" not in plain
     assert "listen 443 ssl" in tls and "Strict-Transport-Security" in tls
     locations = re.findall(r"location (=?\s*\S+) \{", tls)
@@ -141,14 +141,29 @@ def test_nginx_balances_the_replicas_and_forwards_only_the_channels():
     assert (PROJECT_ROOT / mount[0]).resolve() == PROJECT_ROOT / "deploy" / "nginx.conf"
     assert mount[1] == "/etc/nginx/templates/default.conf.template"
     assert certs.endswith(":/etc/nginx/tls:ro") and "ssl_certificate /etc/nginx/tls/fullchain.pem;" in tls
-    assert sorted(nginx["ports"]) == ["443:443", "80:80"]
-    assert set(nginx["depends_on"]) == set(replicas())
+    assert sorted(nginx["ports"]) == ["443:443", "80:80", "8443:8443"]
+    assert set(nginx["depends_on"]) == set(replicas()) | {"staff"}
 
     # The page tells browsers to reach Rasa through nginx, and the replicas accept the page's origin.
     web = env_of("web")
     assert web["RASA_URL"] == "https://localhost"
     web_port = SERVICES["web"]["ports"][0].split(":")[0]
     assert env_of("rasa-1")["WEB_ALLOWED_ORIGINS"] == f"http://localhost:{web_port}"
+
+
+def test_the_staff_page_is_behind_tls_with_secure_cookies_and_the_same_stores():
+    staff_server = NGINX_CONF.split("server {")[3]
+    assert "listen 8443 ssl" in staff_server and "proxy_pass http://staff_page;" in staff_server
+    assert re.findall(r"server ([\w-]+):(\d+)", NGINX_CONF.split("upstream staff_page {")[1].split("}")[0]) == [
+        ("staff", option(SERVICES["staff"]["command"], "--port"))
+    ]
+    service, env, replica = SERVICES["staff"], env_of("staff"), env_of("rasa-1")
+    assert "ports" not in service, "reached through nginx only"
+    assert env["STAFF_COOKIE_SECURE"] == "1" and env["STAFF_BEHIND_PROXY"] == "1"
+    assert (env["TRACKER_STORE_URL"], env["APP_DATABASE_URL"]) == (
+        replica["TRACKER_STORE_URL"],
+        replica["APP_DATABASE_URL"],
+    )
 
 
 def test_only_the_replicas_reach_the_action_server_and_the_stores():
@@ -175,7 +190,7 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 def test_nginx_accepts_the_config_and_opens_rest_only_to_the_token(tmp_path, token, header, allowed):
     """The real nginx checks the file (as the image fills it in) and evaluates the REST map."""
     conf = NGINX_CONF.replace("${REST_WEBHOOK_TOKEN}", token)
-    conf = re.sub(r"server (rasa-\d):5005", r"server 127.0.0.1:9", conf)  # no compose DNS here
+    conf = re.sub(r"server (rasa-\d|staff):\d+", r"server 127.0.0.1:9", conf)  # no compose DNS here
     tls = tmp_path / "tls"
     tls.mkdir()
     subprocess.run(
@@ -204,8 +219,10 @@ def test_nginx_accepts_the_config_and_opens_rest_only_to_the_token(tmp_path, tok
     from tools.stack.servers import free_port
 
     port = free_port()
-    conf = conf.replace("listen 80;", f"listen 127.0.0.1:{free_port()};").replace(
-        "listen 443 ssl http2;", f"listen 127.0.0.1:{free_port()} ssl http2;"
+    conf = (
+        conf.replace("listen 80;", f"listen 127.0.0.1:{free_port()};")
+        .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{free_port()} ssl http2;")
+        .replace("listen 8443 ssl http2;", f"listen 127.0.0.1:{free_port()} ssl http2;")
     )
     main = tmp_path / "nginx.conf"
     main.write_text(

@@ -23,8 +23,17 @@ from sqlalchemy import create_engine, text
 
 from bot import PROJECT_ROOT
 from bot.db.engine import session_factory
-from bot.db.tables import Escalation, SmsInboxMessage, SmsNumber, SmsOutboxMessage, UnansweredQuestion
-from bot.ops.retention import DEFAULT_DAYS, TRACKER_DEFAULT_URL, RetentionError, apply_retention, configured_days
+from bot.db.tables import (
+    AccessLogEntry,
+    Escalation,
+    SmsInboxMessage,
+    SmsNumber,
+    SmsOutboxMessage,
+    StaffSession,
+    UnansweredQuestion,
+)
+from bot.db.tracker_events import TRACKER_DEFAULT_URL
+from bot.ops.retention import DEFAULT_DAYS, RetentionError, apply_retention, configured_days
 
 DAY = 86400
 DAYS = 30
@@ -130,6 +139,11 @@ def databases(request, tmp_path, monkeypatch):
         db.add(SmsNumber(number_hash=IDLE_SMS, opted_out=False, changed_at=at(35), options='["/ask_x"]'))
         db.add(SmsNumber(number_hash=ACTIVE_SMS, opted_out=False, changed_at=at(60), options='["/ask_y"]'))
         db.add(SmsNumber(number_hash=RECENT_SMS, opted_out=False, changed_at=at(2)))
+        # The review page's trace goes with the same cutoff; a session goes once it expired.
+        for days in (200, 31, 2):
+            db.add(AccessLogEntry(created_at=at(days), username="ana", action="view", target="/"))
+        for token, expires in (("old", at(0.5)), ("live", at(-0.2))):
+            db.add(StaffSession(token_hash=token, username="ana", csrf_token="c", created_at=at(1), expires_at=expires))
     return now, tracker_url, app_url
 
 
@@ -149,7 +163,15 @@ def events_per_sender(tracker_url):
 def app_rows(app_url):
     counts = {
         t: query(app_url, f"SELECT COUNT(*) FROM {t}")[0][0]
-        for t in ("escalations", "unanswered_questions", "sms_inbox", "sms_outbox", "sms_numbers")
+        for t in (
+            "escalations",
+            "unanswered_questions",
+            "sms_inbox",
+            "sms_outbox",
+            "sms_numbers",
+            "staff_access_log",
+            "staff_sessions",
+        )
     }
     counts["sms_queue"] = counts.pop("sms_inbox") + counts.pop("sms_outbox")
     counts["numbers"] = {h: bool(o) for h, o in query(app_url, "SELECT number_hash, opted_out FROM sms_numbers")}
@@ -183,10 +205,13 @@ def test_deletes_exactly_what_is_older_than_the_cutoff(databases):
     assert (result.conversations_trimmed, result.session_events_deleted) == (2, 12 + 6)
     assert (result.escalations, result.unanswered_questions, result.sms_queue_rows, result.sms_numbers) == (2, 1, 3, 1)
     assert result.opted_out_kept == 2
+    assert (result.access_log_entries, result.staff_sessions) == (2, 1)
 
     assert events_per_sender(tracker_url) == Counter(EXPECTED_KEPT_EVENTS)
     rows = app_rows(app_url)
     assert (rows["escalations"], rows["unanswered_questions"], rows["sms_queue"]) == (2, 1, 5)
+    assert (rows["staff_access_log"], rows["staff_sessions"]) == (1, 1)
+    assert query(app_url, "SELECT token_hash FROM staff_sessions") == [("live",)]
     # Both opt-outs stay, even the one from 900 days ago; the idle number's menu goes,
     # the number still in conversation keeps its menu.
     assert rows["numbers"] == {OPTED_OUT_OLD: True, OPTED_OUT_NEW: True, ACTIVE_SMS: False, RECENT_SMS: False}
@@ -220,6 +245,8 @@ def test_dry_run_counts_the_same_and_deletes_nothing(databases):
         "sms_queue_rows",
         "sms_numbers",
         "opted_out_kept",
+        "access_log_entries",
+        "staff_sessions",
     ):
         assert getattr(dry, field) == getattr(real, field), field
 
