@@ -1,4 +1,4 @@
-# One image for the Rasa server, the action server and the clinic page (docker-compose.yml
+# One image for the Rasa server, the action server, the clinic page and the staff page (docker-compose.yml
 # picks the command). The Makefile does the work, as on a developer machine: `make train`
 # creates .venv (Python 3.10), installs the versions of requirements.lock and the project, builds the spaCy pipeline, the
 # generated responses and the widget's npm packages, and trains the model.
@@ -25,5 +25,5 @@ COPY deploy/ deploy/
 COPY web/package.json web/package-lock.json web/*.html web/*.css web/*.js web/
 RUN make train
 
-EXPOSE 5005 5055 8080
+EXPOSE 5005 5055 8080 8081
 CMD ["rasa", "run", "--port", "5005", "--model", "models", "--endpoints", "deploy/endpoints.yml", "--credentials", "credentials.yml"]
