@@ -5,6 +5,7 @@ import os
 import sys
 
 from bot.db.engine import AppDatabaseError
+from bot.ops.http import serve_until_stopped
 from bot.ops.rasa_server import bind_address
 from bot.ops.retention import RetentionError
 
@@ -30,13 +31,7 @@ def main(argv=None) -> int:
         return 2
     shown = "localhost" if args.host in ("0.0.0.0", "") else args.host
     print(f"Staff review page: http://{shown}:{args.port} (add an account: python -m bot staff add NAME)", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
+    return serve_until_stopped(server)
 
 
 if __name__ == "__main__":

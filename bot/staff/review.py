@@ -89,6 +89,10 @@ class EscalationSummary:
     rows: List[Dict[str, str]] = field(default_factory=list)
     more: int = 0  # rows not listed (over MAX_ROWS)
 
+    @property
+    def per_day_rows(self) -> List[Tuple[str, Dict[str, int]]]:
+        return [(day.isoformat(), counts) for day, counts in self.per_day]
+
 
 def escalations(db: Session, clock: Clock, days: int) -> EscalationSummary:
     found = list(

@@ -306,36 +306,28 @@ class StaffApp:
 
     def _question(self, db: Session, session: StaffSession, request: Request, item: int) -> Response:
         found = review.question(db, self.clock, item)
-        if found is None:
-            return Response.text(HTTPStatus.NOT_FOUND, "No such question (it may have passed the retention period).")
-        return self._page(
-            db,
-            session,
-            request,
-            "conversation.html",
-            question=review.question_row(found, self.clock),
-            escalation=None,
-            turns=self._turns(found),
-            statuses=statuses.STATUSES,
-            back=local_path(request.query.get("back"), "/questions"),
-            zone=str(self.clock.zone),
-        )
+        row = review.question_row(found, self.clock) if found else None
+        return self._conversation(db, session, request, found, "/questions", question=row, escalation=None)
 
     def _escalation(self, db: Session, session: StaffSession, request: Request, item: int) -> Response:
         found = review.escalation(db, self.clock, item)
+        row = review.escalation_row(found, self.clock) if found else None
+        return self._conversation(db, session, request, found, "/", question=None, escalation=row)
+
+    def _conversation(self, db: Session, session: StaffSession, request: Request, found, back: str, **rows):
+        """A question's or an escalation's page: its facts and the conversation around it."""
         if found is None:
-            return Response.text(HTTPStatus.NOT_FOUND, "No such escalation (it may have passed the retention period).")
+            return Response.text(HTTPStatus.NOT_FOUND, "Not found (it may have passed the retention period).")
         return self._page(
             db,
             session,
             request,
             "conversation.html",
-            question=None,
-            escalation=review.escalation_row(found, self.clock),
             turns=self._turns(found),
             statuses=statuses.STATUSES,
-            back=local_path(request.query.get("back"), "/"),
+            back=local_path(request.query.get("back"), back),
             zone=str(self.clock.zone),
+            **rows,
         )
 
     def _set_status(self, db: Session, session: StaffSession, request: Request, item: int) -> Response:

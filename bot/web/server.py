@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from bot import PROJECT_ROOT
 from bot.core.knowledge import KnowledgeError, get_knowledge
+from bot.ops.http import serve_until_stopped
 from bot.ops.rasa_server import bind_address
 
 WEB_DIR = PROJECT_ROOT / "web"
@@ -210,13 +211,7 @@ def main(argv=None) -> int:
         return 2
     shown = "localhost" if args.host in ("0.0.0.0", "") else args.host
     print(f"Web page: http://{shown}:{args.port} (chat server: {site.rasa_url})", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
+    return serve_until_stopped(server)
 
 
 if __name__ == "__main__":
