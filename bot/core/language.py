@@ -39,6 +39,8 @@ class LanguageSettings:
     short_words: int
     markers: Mapping[str, FrozenSet[str]]
     switch: Mapping[str, str]  # folded whole message -> language
+    # Texting words of every answer language ("ok", "lol"): never "another language", never one of ours.
+    neutral: FrozenSet[str] = frozenset()
 
     @property
     def default(self) -> str:
@@ -63,6 +65,7 @@ def load_settings(path=None) -> LanguageSettings:
             "markers",
             "switch",
         ),
+        ("neutral",),
     )
     answers = _codes(s, raw["answers"], "language.answers")
     detector = _codes(s, raw["detector"], "language.detector")
@@ -86,8 +89,18 @@ def load_settings(path=None) -> LanguageSettings:
     s.mapping(raw["switch"], "language.switch", answers)
     for code in answers:
         switch.update({_switch_key(p): code for p in s.strings(raw["switch"][code], f"language.switch.{code}")})
+    neutral = frozenset(fold(w) for w in s.strings(raw.get("neutral") or [], "language.neutral"))
+    marked_too = sorted(neutral & set().union(*markers.values()))
+    if marked_too:
+        raise s.error("language.neutral", f"a neutral word is no marker: {marked_too}")
     return LanguageSettings(
-        answers=answers, detector=detector, markers=markers, switch=switch, short_words=short_words, **numbers
+        answers=answers,
+        detector=detector,
+        markers=markers,
+        switch=switch,
+        short_words=short_words,
+        neutral=neutral,
+        **numbers,
     )
 
 
@@ -140,6 +153,7 @@ class LanguageDetector:
         if not words:
             return None
         marks = {code: sum(w in m for w in words) for code, m in self.settings.markers.items()}
+        neutral = sum(w in self.settings.neutral for w in words)
         confidence = {
             v.language.iso_code_639_1.name.lower(): v.value
             for v in self._lingua.compute_language_confidence_values(text)
@@ -150,7 +164,7 @@ class LanguageDetector:
             top_other is not None
             and len(words) >= 2
             and confidence[top_other] >= cfg.other_min_confidence
-            and sum(marks.values()) <= len(words) * cfg.other_max_marker_share
+            and sum(marks.values()) + neutral <= len(words) * cfg.other_max_marker_share
         ):
             return OTHER
         scores = sorted(((confidence.get(c, 0.0) + cfg.marker_weight * marks[c], c) for c in cfg.answers), reverse=True)

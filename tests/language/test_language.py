@@ -39,7 +39,7 @@ def test_english(text):
     assert D.detect(text) == "en"
 
 
-@pytest.mark.parametrize("text", ["45", "ok", "bye", "!!", "", "/ask_saline_week", "😀"])
+@pytest.mark.parametrize("text", ["45", "ok", "bye", "lol ok", "jaja ok", "!!", "", "/ask_saline_week", "😀"])
 def test_too_short_to_tell_keeps_the_conversation_language(text):
     assert D.detect(text) is None
     assert D.conversation_language(text, "es") == "es"

@@ -35,6 +35,20 @@ IN_TRAINING_BEFORE = {
     "8520782aea7c12930dd6a8d4ee954baa3c427bc16fe64f11ebc59b39cec60a5f",
     "3b0a4661ef3bbb18c6d8bbe10af47e5825b6722f5506c24c92df069ec3d31f86",
     "e266cf69f4a771b3a5236c8d651479264295400792e5a0a4c947f2d916e3782c",
+    # set 3 (written 2026-12-04 by a helper who never saw data/; data/nlu unchanged that day)
+    "01cf25957a671d4c0adbd1abf94f8474c5001c5fd342418ce36ce752be852886",
+    "5f7e3d42d1466fc6c69c5113edc741b030b27478eee0fa20d3663c292facd821",
+    "d6a9fe8e485b836b83b372395dd884261695bb2969551807e1634e3aefc7e152",
+    "1068a02436a22b734c03057d1c1f4942965e71c90186dcf0f1918a0c0e34be51",
+    "a0fca78351594236c2d6141b632ea0598f8f51335febe6bf64b1ac8859d3de6c",
+    "06573bce5b20f9350b23a8011cd19a1982757856058f3dad4a82388bacdcb328",
+    "f68a5faf8b6a67bc8be03d4e6617d7099d487db86b2185f1626e7b9ffe5038b7",
+    "76c385032b66532cbfb16f379edefc59c920eefa2860e26ccd84df97260b3bd2",
+    "b56b1a27e6f681e378db3b504931404ea5d40ed6f3bc5510656b38e06798e952",
+    "f34d74ccb2a68f83350307ebcfacb25da7bc24fb7e085a8b15155971767766ab",
+    "5c86a3124784fda3841e073ad90eef38d23fe90f5273115cc427cdfd4235dae4",
+    "5b33c28dc1238a9e4fa1688af4bb15190851ba73c9ce4695d0896163d32901ab",
+    "6f907a40a736fa42f6374b87b4bf773ef0e35d42cbcc154e7dbb7293898e242f",
 }
 # The figures of blind/README.md, as (right, of): a floor, not a target.
 FLOORS = {
@@ -44,6 +58,7 @@ FLOORS = {
     # still moved, through the classifier's class weights and regularisation (blind/README.md).
     "set1": {"topical": (143, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
     "set2": {"topical": (128, 150), "not_covered": (35, 40), "followups": (21, 30), "dose_or_escalation": 2},
+    "set3": {"topical": (137, 150), "not_covered": (38, 40), "followups": (24, 30), "dose_or_escalation": 0},
 }
 
 

@@ -131,6 +131,10 @@ def _assess(text: str, rules: Rules, language: str, read_in: Optional[Tuple[str,
     return replace(best, read_in=tuple(lex.language for lex in lexicons))
 
 
+# A previous turn this short may be a context cue for the next message (see assess_turns).
+MAX_CUE_TURN_WORDS = 3
+
+
 def assess_turns(
     text: str,
     earlier: Sequence[str],
@@ -153,6 +157,17 @@ def assess_turns(
     both = assess(_join([*earlier, text]), rules, language, read_in)
     if RANK[both.level] > max(RANK[before.level], RANK[now.level]):
         return replace(both, from_context=True)
+    # A context cue sent on its own just before ("what if" | "his dexcom says 55"; "my
+    # friend's kid" | "is 45"): a short previous turn with no sign of its own that changes
+    # how this message reads can only be a cue (hypothetical, negated, someone else, past)
+    # whose scope the family split over two messages. Its scope is what the two say together.
+    last = earlier[-1]
+    if len(last.split()) <= MAX_CUE_TURN_WORDS and RANK[now.level] > 0:
+        alone = assess(last, rules, language, read_in)
+        if not alone.signals and alone.level == "none":
+            pair = assess(_join([last, text]), rules, language, read_in)
+            if RANK[pair.level] < RANK[now.level]:
+                return replace(pair, from_context=True)
     return now
 
 

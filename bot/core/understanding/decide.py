@@ -136,13 +136,25 @@ def _followup(
     own = [t for t in about if t != previous]
     for cue, step in (("next", 1), ("previous", -1)):
         if cue in names:
+            # A topic whose words start before the cue and run into it is that step ("we picked
+            # one, now what": ordering), not one that only shares the cue's words ("what's the next step").
+            cue_spans = [(s, e) for n, s, e in reading.hits if n == cue]
+            cue_start = min(s for s, _ in cue_spans)
+            for name, s, e in reading.hits:
+                topic = name[len("about:") :]
+                if topic in own and s < cue_start < e:
+                    return topic
             # From a topic the message names ("after the saline week"), else the previous one.
             for base in [*own, previous]:
                 moved = _along(base, step, rules) if base else None
                 if moved:
                     return moved
+            if own:  # "will the settings change after that": its own topic; the cue says when
+                return own[0]
     if previous is None or not asks or reading.words > lex.max_followup_words:
         return None
+    if "refers_back" in names:
+        return previous  # "who do i call with questions about that": the previous topic, whatever else it names
     ordinal = next((n[len("ord:") :] for n in sorted(names) if n.startswith("ord:")), None)
     if ordinal and previous in rules.lists and not own:
         items = rules.lists[previous]

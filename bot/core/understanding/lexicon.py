@@ -125,13 +125,20 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
     for theme, patterns in themes.items():
         add(f"theme:{theme}", f"themes.{theme}", patterns)
     add("domain", "domain", top["domain"])
-    fu = s.mapping(top["followups"], "followups", ("next", "previous", "ordinal", "back", "max_words", "continuations"))
+    fu = s.mapping(
+        top["followups"],
+        "followups",
+        ("next", "previous", "ordinal", "back", "max_words", "continuations"),
+        ("refers_back",),
+    )
     add("next", "followups.next", fu["next"])
     add("previous", "followups.previous", fu["previous"])
     ordinal = s.mapping(fu["ordinal"], "followups.ordinal", (), ORDINALS)
     for key, patterns in ordinal.items():
         add(f"ord:{key}", f"followups.ordinal.{key}", patterns)
     add("back", "followups.back", fu["back"])
+    if fu.get("refers_back"):
+        add("refers_back", "followups.refers_back", fu["refers_back"])
     add("break", "clause_breaks", top["clause_breaks"])
     question_words = tuple(tuple(fold(w).split()) for w in s.strings(top["question_words"], "question_words"))
     continuations = tuple(tuple(fold(w).split()) for w in s.strings(fu["continuations"], "followups.continuations"))
