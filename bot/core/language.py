@@ -41,6 +41,9 @@ class LanguageSettings:
     switch: Mapping[str, str]  # folded whole message -> language
     # Texting words of every answer language ("ok", "lol"): never "another language", never one of ours.
     neutral: FrozenSet[str] = frozenset()
+    # A message with marker words of two answer languages is answered in `mixed_prefers`
+    # when it has at least as many of its marker words, and two or more.
+    mixed_prefers: Optional[str] = None
 
     @property
     def default(self) -> str:
@@ -65,7 +68,7 @@ def load_settings(path=None) -> LanguageSettings:
             "markers",
             "switch",
         ),
-        ("neutral",),
+        ("neutral", "mixed_prefers"),
     )
     answers = _codes(s, raw["answers"], "language.answers")
     detector = _codes(s, raw["detector"], "language.detector")
@@ -90,6 +93,9 @@ def load_settings(path=None) -> LanguageSettings:
     for code in answers:
         switch.update({_switch_key(p): code for p in s.strings(raw["switch"][code], f"language.switch.{code}")})
     neutral = frozenset(fold(w) for w in s.strings(raw.get("neutral") or [], "language.neutral"))
+    mixed_prefers = raw.get("mixed_prefers")
+    if mixed_prefers is not None and mixed_prefers not in answers:
+        raise s.error("language.mixed_prefers", f"must be one of the answer languages {list(answers)}")
     marked_too = sorted(neutral & set().union(*markers.values()))
     if marked_too:
         raise s.error("language.neutral", f"a neutral word is no marker: {marked_too}")
@@ -100,6 +106,7 @@ def load_settings(path=None) -> LanguageSettings:
         switch=switch,
         short_words=short_words,
         neutral=neutral,
+        mixed_prefers=mixed_prefers,
         **numbers,
     )
 
@@ -167,6 +174,10 @@ class LanguageDetector:
             and sum(marks.values()) + neutral <= len(words) * cfg.other_max_marker_share
         ):
             return OTHER
+        # Spanglish: both languages' words, and at least two of `mixed_prefers` and no fewer.
+        prefer = cfg.mixed_prefers
+        if prefer and sum(1 for c in cfg.answers if marks[c]) > 1 and marks[prefer] >= max(2, *marks.values()):
+            return prefer
         scores = sorted(((confidence.get(c, 0.0) + cfg.marker_weight * marks[c], c) for c in cfg.answers), reverse=True)
         (best, code), (second, _) = scores[0], scores[1]
         if best >= cfg.min_score and best - second >= cfg.min_margin:

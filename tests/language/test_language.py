@@ -118,3 +118,9 @@ def test_spanish_training_examples_read_as_spanish():
     n, right, wrong = _figures(list(_spanish_training()), "es")
     print(f"\n[language] Spanish training examples: {n}, Spanish {right:.1%}, another language {wrong:.1%}")
     assert n > 500 and wrong <= 0.002 and right >= 0.93
+
+
+@pytest.mark.parametrize("text", ["my daughter no despierta, esta en 40", "ok so la bomba esta pitando q hago"])
+def test_spanglish_with_spanish_words_is_answered_in_spanish(text):
+    # knowledge/language.yml `mixed_prefers`: a family writing Spanish words reads Spanish.
+    assert D.detect(text) == "es"

@@ -35,7 +35,10 @@ IN_TRAINING_BEFORE = {
     "8520782aea7c12930dd6a8d4ee954baa3c427bc16fe64f11ebc59b39cec60a5f",
     "3b0a4661ef3bbb18c6d8bbe10af47e5825b6722f5506c24c92df069ec3d31f86",
     "e266cf69f4a771b3a5236c8d651479264295400792e5a0a4c947f2d916e3782c",
-    # set 3 (written 2026-12-04 by a helper who never saw data/; data/nlu unchanged that day)
+    # sets 3 and 4 (written 2026-12-04 by helpers who never saw data/; data/nlu unchanged that day)
+    "8daee706e337c77fefc849ff3342005057226eaa9dc957f6a028188507b8e1fd",
+    "35bbe3d1c2f5ce5ba80fdaf81d70d5d906d087ade80307111e40200ceb88e544",
+    "5b169858cae1b9121ef59e3a6edf9c1d08ef8a10d4c1d425ebaea5f12b9cd945",
     "01cf25957a671d4c0adbd1abf94f8474c5001c5fd342418ce36ce752be852886",
     "5f7e3d42d1466fc6c69c5113edc741b030b27478eee0fa20d3663c292facd821",
     "d6a9fe8e485b836b83b372395dd884261695bb2969551807e1634e3aefc7e152",
@@ -59,6 +62,7 @@ FLOORS = {
     "set1": {"topical": (143, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
     "set2": {"topical": (128, 150), "not_covered": (35, 40), "followups": (21, 30), "dose_or_escalation": 2},
     "set3": {"topical": (137, 150), "not_covered": (38, 40), "followups": (24, 30), "dose_or_escalation": 0},
+    "set4": {"topical": (138, 150), "not_covered": (36, 40), "followups": (20, 30), "dose_or_escalation": 0},
 }
 
 

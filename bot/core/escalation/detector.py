@@ -157,6 +157,10 @@ def assess_turns(
     both = assess(_join([*earlier, text]), rules, language, read_in)
     if RANK[both.level] > max(RANK[before.level], RANK[now.level]):
         return replace(both, from_context=True)
+    # A concern that adds to an emergency a moment ago is answered as the emergency, never
+    # less ("can't keep him awake" | "tandem says 39": not 911, then "call the team").
+    if RANK[now.level] > 0 and RANK[both.level] > RANK[now.level]:
+        return replace(both, from_context=True)
     # A context cue sent on its own just before ("what if" | "his dexcom says 55"; "my
     # friend's kid" | "is 45"): a short previous turn with no sign of its own that changes
     # how this message reads can only be a cue (hypothetical, negated, someone else, past)
