@@ -35,6 +35,7 @@ IN_TRAINING_BEFORE = {
     "how long does insurance approval take",
     "good morning",
     "who do i call about supplies",
+    "how big is the pump",  # batch I's writer (blind, 2026-12-04)
 }
 # Issue 13 (item 4) changed the policy the batches were written under: a question
 # about doses or settings with no reading, sign or request to act now gets the calm
@@ -64,6 +65,7 @@ KNOWN_WRONG = {
     "batch_f.yml": (0, 0),
     "batch_g.yml": (0, 1),
     "batch_h.yml": (0, 0),
+    "batch_i.yml": (1, 1),
 }
 
 
@@ -72,6 +74,7 @@ KNOWN_WRONG = {
 ANSWERED_ON_AN_EARLIER_TURN = {
     "we gave the glucagon | about ten minutes ago, she's starting to wake up now",
     "checked ketones | small",
+    "checked ketones like u said | moderate",
 }
 
 

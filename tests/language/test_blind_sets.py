@@ -53,6 +53,7 @@ FLOORS = {
     "es_set4.yml": {"topical": 96, "emergency": 33, "clinic": 34, "false_alarms": 0, "in_spanish": 69},
     "es_set5.yml": {"topical": 114, "emergency": 39, "clinic": 40, "false_alarms": 1, "in_spanish": 83},
     "es_set6.yml": {"topical": 111, "emergency": 41, "clinic": 42, "false_alarms": 1, "in_spanish": 83},
+    "es_set7.yml": {"topical": 119, "emergency": 42, "clinic": 43, "false_alarms": 0, "in_spanish": 84},
 }
 
 

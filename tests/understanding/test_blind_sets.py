@@ -63,6 +63,7 @@ FLOORS = {
     "set2": {"topical": (128, 150), "not_covered": (35, 40), "followups": (21, 30), "dose_or_escalation": 2},
     "set3": {"topical": (137, 150), "not_covered": (38, 40), "followups": (24, 30), "dose_or_escalation": 0},
     "set4": {"topical": (138, 150), "not_covered": (36, 40), "followups": (20, 30), "dose_or_escalation": 0},
+    "set5": {"topical": (134, 150), "not_covered": (32, 40), "followups": (22, 30), "dose_or_escalation": 0},
 }
 
 

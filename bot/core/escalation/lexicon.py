@@ -37,8 +37,9 @@ from bot.core.text.words import Words
 
 Phrase = Tuple[str, ...]
 _WORD = re.compile(r"(?<![a-z0-9])[a-z]+(?![a-z0-9])")  # not "u" in "3u"
-# The hyphen of a range ("280-320") is no token, so a range is as far from its words as a number.
-_TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?|#+|[^\sa-z\d#-]|(?<!\d)-|-(?!\d)")
+# The hyphen of a range ("280-320") and the plus of "300+" are no tokens, so the number is as
+# far from its words as any number.
+_TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?|#+|[^\sa-z\d#+-]|(?<!\d)[-+]|-(?!\d)")
 # readings.* word lists, as in the readings finder's docstring
 READING_WORDS = (
     "glucose_words",

@@ -17,6 +17,8 @@ families' messages are full of ages, days, counts, doses and times:
 * the first word of the message with nothing unknown after it: "55 and
   falling", "over 300 all night" (only numbers above the ambiguous range, so
   no age or count);
+* the last word of the message after a comma, dash or colon, past the
+  ambiguous range: "crying and hungry, 58";
 * "at" right before a number past the clock's hours: "Lily's at 45";
 * a number past the ambiguous range said with when it was: "52 at recess";
 * a reporting verb (weakest): "dropped to 50", "hit 400" -- only for numbers
@@ -192,6 +194,13 @@ class _Finder:
             j -= n
         return value > self.th["ambiguous_max"] and clean_next
 
+    def trailing(self, i: int, value: float) -> bool:
+        """A number past ages and counts that closes the message after a comma, dash or colon,
+        as families add the reading to what they see: "crying and hungry, 58"."""
+        if any(t[0].isalnum() or t == "#" for t in self.tokens[i + 1 :]):
+            return False
+        return i > 0 and self.tokens[i - 1] in (",", "-", ":") and value > self.th["ambiguous_max"]
+
     def timed(self, nxt: int, value: float) -> bool:
         """A number past ages and counts said with when it was: "300 before bed", "52 at recess"."""
         if value <= self.th["ambiguous_max"]:
@@ -265,6 +274,7 @@ class _Finder:
             or self.anchored(i)
             or (decimal and (self.loose_decimal(i, clean_next) or self.linked_decimal(i, clean_next)))
             or self.leading(i, value, clean_next)
+            or self.trailing(i, value)
             or self.timed(nxt, value)
             or (i > 0 and self.w["at_words"].back(tokens, i - 1) and value > 24 and clean_next)
         )
