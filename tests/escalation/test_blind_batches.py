@@ -163,9 +163,10 @@ def e2e_outcomes():
 @pytest.mark.parametrize("name", sorted(KNOWN_WRONG))
 def test_the_trained_bot_keeps_what_it_learned_from_a_batch(e2e_outcomes, name):
     result = e2e_outcomes[name]
-    missed = [m for m in result.misses() if m[0] != "none"]
+    # Told at the turn before (checked by the detector test above), so not counted here.
+    missed = [m for m in result.misses() if m[0] != "none" and " | ".join(m[2]) not in ANSWERED_ON_AN_EARLIER_TURN]
     over = [m for m in result.misses() if m[0] == "none"]
     most_missed, most_over = KNOWN_WRONG[name]
-    assert result.recall("emergency")[0] == result.recall("emergency")[1], missed
+    assert not [m for m in missed if m[0] == "emergency"], missed
     assert len(missed) <= most_missed, missed
     assert len(over) <= most_over, over
