@@ -26,6 +26,12 @@ The patches:
   2-3 ms of CPU per message under load. The loaded weights are kept in Fortran
   order, so coef_.T is already contiguous: the same numbers, the same sums,
   identical probabilities, no copy.
+- The prediction graph runner (rasa.core.processor's DaskGraphRunner): every
+  message runs the NLU graph and two or more policy graphs through dask's
+  scheduler, which per run re-derives the minimal graph, orders it, and hands
+  each node to a thread-pool future. SequentialGraphRunner runs the same nodes
+  in a dependency order computed once per set of targets, in the calling
+  thread. Training keeps Rasa's runner.
 - Event.resolve_by_type: Rasa walks every Event subclass for every stored
   event it loads (two thirds of a tracker load); the answer is cached.
 - FailSafeTrackerStore.retrieve / retrieve_full_tracker / save: Rasa answers
@@ -46,8 +52,11 @@ from typing import Any, Dict, List, Optional, Text
 import jsonschema
 import numpy as np
 import rasa
+import rasa.core.processor
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.core.events import BotUttered, Event
 
@@ -62,6 +71,11 @@ PRIVATE_APIS = (
     ("rasa.core.actions.action.RemoteAction.run", "bot/rasa/patches.py", "polite reply when the action server fails"),
     ("rasa.core.actions.action.RemoteAction._validate_action_result", "bot/rasa/patches.py", "one compiled validator"),
     ("rasa.shared.core.events.Event.resolve_by_type", "bot/rasa/patches.py", "cached event class look-up"),
+    (
+        "rasa.core.processor.DaskGraphRunner / DaskGraphRunner._graph_schema, _instantiated_nodes",
+        "bot/rasa/patches.py",
+        "sequential prediction graph runner",
+    ),
     (
         "rasa.nlu.classifiers.logistic_regression_classifier.LogisticRegressionClassifier.load / .clf",
         "bot/rasa/patches.py",
@@ -128,6 +142,7 @@ def install() -> None:
     RemoteAction._validate_action_result = _validate_with_compiled_schema
     Event.resolve_by_type = staticmethod(_resolve_event_class)
     LogisticRegressionClassifier.load = classmethod(_load_logreg_fortran)
+    rasa.core.processor.DaskGraphRunner = SequentialGraphRunner
     FailSafeTrackerStore.retrieve = _retrieve_or_raise
     FailSafeTrackerStore.retrieve_full_tracker = _retrieve_full_or_raise
     FailSafeTrackerStore.save = _save_or_raise
@@ -175,6 +190,54 @@ def _load_logreg_fortran(cls: Any, *args: Any, **kwargs: Any) -> Any:
     if getattr(clf, "coef_", None) is not None:
         clf.coef_ = np.asfortranarray(clf.coef_)
     return component
+
+
+class SequentialGraphRunner(DaskGraphRunner):
+    """Rasa's DaskGraphRunner with run() replaced: the same nodes, called in a dependency
+    order (computed once per targets) in the calling thread, with dask's conventions:
+    each node gets its parents' (name, output) pairs, an input placeholder is
+    (name, value), and a dependency nothing provides is passed as its name."""
+
+    def run(self, inputs: Optional[Dict[Text, Any]] = None, targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+        run_targets = list(targets if targets else self._graph_schema.target_names)
+        plan = self._plan(tuple(run_targets))
+        values: Dict[Text, Any] = {}
+        for name, value in (inputs or {}).items():
+            if isinstance(value, str) and value in self._graph_schema.nodes:
+                raise GraphRunError(
+                    f"Input value '{value}' clashes with a node name. Make sure that none of the input names "
+                    f"passed to the `run` method are the same as node names in the graph schema."
+                )
+            values[name] = (name, value)
+        try:
+            for name, needs in plan:
+                if name in values:  # an input placeholder named like a node wins, as in dask
+                    continue
+                values[name] = self._instantiated_nodes[name](*[values.get(need, need) for need in needs])
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+        return dict(values[target] for target in run_targets)
+
+    def _plan(self, targets: tuple) -> List[tuple]:
+        plans = self.__dict__.setdefault("_plans", {})
+        if targets not in plans:
+            nodes = self._graph_schema.nodes
+            order: List[tuple] = []
+            seen: set = set()
+
+            def visit(name: Text) -> None:
+                if name in seen or name not in nodes:
+                    return
+                seen.add(name)
+                needs = list(nodes[name].needs.values())
+                for need in needs:
+                    visit(need)
+                order.append((name, needs))
+
+            for target in targets:
+                visit(target)
+            plans[targets] = order
+        return plans[targets]
 
 
 _event_classes: Dict[str, type] = {}
