@@ -32,6 +32,14 @@ The patches:
   each node to a thread-pool future. SequentialGraphRunner runs the same nodes
   in a dependency order computed once per set of targets, in the calling
   thread. Training keeps Rasa's runner.
+- RemoteAction._action_call_format: Rasa sends the action server the whole
+  conversation (every event, serialised and parsed again there: 30 KB after
+  ten questions, growing with each turn) with every call. The project's
+  actions read only the latest message and the slots (actions/actions.py), so
+  for the actions named in TURN_ONLY_ACTIONS only the events of the current
+  turn, from the family's last message on, are sent; latest_message, slots
+  and the rest of the tracker state are unchanged. An action that needs the
+  history must not be listed there.
 - Event.resolve_by_type: Rasa walks every Event subclass for every stored
   event it loads (two thirds of a tracker load); the answer is cached.
 - FailSafeTrackerStore.retrieve / retrieve_full_tracker / save: Rasa answers
@@ -58,7 +66,8 @@ from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.core.events import BotUttered, Event
+from rasa.shared.core.events import BotUttered, Event, UserUttered
+from rasa.shared.core.trackers import EventVerbosity
 
 from bot.core.knowledge import get_knowledge
 
@@ -66,11 +75,19 @@ RASA_VERSION = "3.6.21"
 # An answer takes the action server about 2 ms; a few seconds means it is stuck.
 ACTION_TIMEOUT_SECONDS = float(os.environ.get("ACTION_TIMEOUT_SECONDS") or 3)
 
+# Custom actions that read only the latest message and the slots (actions/actions.py).
+TURN_ONLY_ACTIONS = frozenset({"action_answer_topic"})
+
 # (private name, where the project uses it, what for)
 PRIVATE_APIS = (
     ("rasa.core.actions.action.RemoteAction.run", "bot/rasa/patches.py", "polite reply when the action server fails"),
     ("rasa.core.actions.action.RemoteAction._validate_action_result", "bot/rasa/patches.py", "one compiled validator"),
     ("rasa.shared.core.events.Event.resolve_by_type", "bot/rasa/patches.py", "cached event class look-up"),
+    (
+        "rasa.core.actions.action.RemoteAction._action_call_format",
+        "bot/rasa/patches.py",
+        "only the current turn's events to the action server",
+    ),
     (
         "rasa.core.processor.DaskGraphRunner / DaskGraphRunner._graph_schema, _instantiated_nodes",
         "bot/rasa/patches.py",
@@ -136,10 +153,12 @@ def install() -> None:
         )
     _original["run"] = RemoteAction.run
     _original["validate"] = RemoteAction._validate_action_result
+    _original["call_format"] = RemoteAction._action_call_format
     _original["resolve_by_type"] = Event.resolve_by_type
     _original["logreg_load"] = LogisticRegressionClassifier.load.__func__
     RemoteAction.run = _run_or_apologise
     RemoteAction._validate_action_result = _validate_with_compiled_schema
+    RemoteAction._action_call_format = _call_format_current_turn
     Event.resolve_by_type = staticmethod(_resolve_event_class)
     LogisticRegressionClassifier.load = classmethod(_load_logreg_fortran)
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner
@@ -238,6 +257,24 @@ class SequentialGraphRunner(DaskGraphRunner):
                 visit(target)
             plans[targets] = order
         return plans[targets]
+
+
+def _call_format_current_turn(self: RemoteAction, tracker: Any, domain: Any) -> Dict[Text, Any]:
+    if self.name() not in TURN_ONLY_ACTIONS:
+        return _original["call_format"](self, tracker, domain)
+    events = list(tracker.events)
+    start = next((i for i in range(len(events) - 1, -1, -1) if isinstance(events[i], UserUttered)), 0)
+    state = tracker.current_state(EventVerbosity.NONE)
+    state["events"] = [event.as_dict() for event in events[start:]]
+    body: Dict[Text, Any] = {
+        "next_action": self._name,
+        "sender_id": tracker.sender_id,
+        "tracker": state,
+        "version": rasa.__version__,
+    }
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+        body["domain"] = domain.as_dict()
+    return body
 
 
 _event_classes: Dict[str, type] = {}
