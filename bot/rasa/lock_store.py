@@ -15,16 +15,17 @@ it cannot tell what a custom lock store does).
 Rasa's RedisLockStore changes a lock with separate GET and SET calls, so two
 replicas can issue the same ticket or delete a lock another replica just
 queued on. The Redis store here makes every read-modify-write of a lock one
-optimistic Redis transaction (WATCH/MULTI/EXEC) instead.
+Lua script, which Redis runs atomically: one round trip per change (an
+optimistic WATCH/MULTI/EXEC transaction took three, and Rasa's lock calls
+block the server's event loop while they wait).
 """
 
-import json
 import logging
 import os
-from typing import Any, Callable, Optional, Text, Tuple, TypeVar
+import time
+from typing import Any, Optional, Text
 from urllib.parse import unquote, urlsplit
 
-from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
@@ -33,8 +34,6 @@ logger = logging.getLogger(__name__)
 
 LOCK_STORE_ENV = "LOCK_STORE_URL"
 WORKERS_ENV = "SANIC_WORKERS"
-
-T = TypeVar("T")
 
 
 class LockStoreConfigError(RasaException):
@@ -61,7 +60,7 @@ def _hide_password(url: str) -> str:
 
 
 class AtomicRedisLockStore(RedisLockStore):
-    """Rasa's RedisLockStore with each change of a lock done in one Redis transaction."""
+    """Rasa's RedisLockStore with each change of a lock done in one atomic Redis script."""
 
     def __init__(self, url: str, key_prefix: Optional[Text] = None, **kwargs: Any) -> None:
         parts = urlsplit(url)
@@ -92,73 +91,74 @@ class AtomicRedisLockStore(RedisLockStore):
                 f"cannot use the lock store at {self.url} ({LOCK_STORE_ENV}): " f"{exc.__class__.__name__}: {exc}"
             ) from exc
 
-    def _change(
-        self, conversation_id: Text, change: Callable[[Optional[TicketLock]], Tuple[T, Optional[TicketLock], bool]]
-    ) -> T:
-        """Run `change` on the stored lock atomically.
+    # One round trip per change of a lock: Redis runs the script atomically. A lock is
+    # stored as Rasa writes it (TicketLock.dumps: tickets are JSON strings inside JSON),
+    # and every change first drops expired tickets, as TicketLock does. ARGV: the
+    # change (issue, update, finish, cleanup), the client's time (Rasa's tickets use
+    # it), the lifetime of a new ticket, the conversation id, a ticket number.
+    _SCRIPT = """
+local raw = redis.call('GET', KEYS[1])
+local op, now = ARGV[1], tonumber(ARGV[2])
+if not raw and op ~= 'issue' then return nil end
+local conversation_id, tickets = ARGV[4], {}
+if raw then
+  local lock = cjson.decode(raw)
+  if type(lock.conversation_id) == 'string' then conversation_id = lock.conversation_id end
+  if type(lock.tickets) == 'table' then
+    for _, text in ipairs(lock.tickets) do
+      local ticket = cjson.decode(text)
+      if not (now > ticket.expires) then table.insert(tickets, ticket) end
+    end
+  end
+end
+local result = nil
+if op == 'issue' then
+  local last = -1
+  if #tickets > 0 then last = tickets[#tickets].number end
+  result = last + 1
+  table.insert(tickets, {number = result, expires = now + tonumber(ARGV[3])})
+elseif op == 'finish' or op == 'cleanup' then
+  local wanted = tonumber(ARGV[5])
+  for i, ticket in ipairs(tickets) do
+    if ticket.number == wanted then table.remove(tickets, i) break end
+  end
+  if op == 'cleanup' and #tickets == 0 then
+    redis.call('DEL', KEYS[1])
+    return nil
+  end
+end
+local texts = {}
+for i, ticket in ipairs(tickets) do
+  texts[i] = cjson.encode({number = ticket.number, expires = ticket.expires})
+end
+local lock = {conversation_id = conversation_id, tickets = texts}
+redis.call('SET', KEYS[1], cjson.encode(lock))
+return result
+"""
 
-        `change(lock)` returns (result, new lock, write); with write, the new lock
-        is stored, or the key deleted when the new lock is None. Retried when
-        another process changed the lock in between.
-        """
-        import redis
-
+    def _change(self, op: Text, conversation_id: Text, lifetime: float = 0.0, ticket_number: int = -1) -> Any:
+        """Change the stored lock in one atomic script call (see _SCRIPT)."""
+        script = self.__dict__.get("_script")
+        if script is None:
+            script = self._script = self.red.register_script(self._SCRIPT)
         key = self.key_prefix + conversation_id
-        with self.red.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(key)
-                    raw = pipe.get(key)
-                    lock = TicketLock.from_dict(json.loads(raw)) if raw else None
-                    result, new_lock, write = change(lock)
-                    pipe.multi()
-                    if write and new_lock is None:
-                        pipe.delete(key)
-                    elif write and new_lock is not None:
-                        pipe.set(key, new_lock.dumps())
-                    pipe.execute()
-                    return result
-                except redis.WatchError:
-                    continue
+        return script(keys=[key], args=[op, repr(time.time()), repr(float(lifetime)), conversation_id, ticket_number])
 
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        def change(lock: Optional[TicketLock]) -> Tuple[int, TicketLock, bool]:
-            lock = lock or self.create_lock(conversation_id)
-            return lock.issue_ticket(lock_lifetime), lock, True
-
         try:
-            return self._change(conversation_id, change)
+            return int(self._change("issue", conversation_id, lifetime=lock_lifetime))
         except Exception as exc:
             raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
 
     def update_lock(self, conversation_id: Text) -> None:
-        def change(lock: Optional[TicketLock]) -> Tuple[None, Optional[TicketLock], bool]:
-            if lock is None:
-                return None, None, False
-            lock.remove_expired_tickets()
-            return None, lock, True
-
-        self._change(conversation_id, change)
+        self._change("update", conversation_id)
 
     def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
-        def change(lock: Optional[TicketLock]) -> Tuple[None, Optional[TicketLock], bool]:
-            if lock is None:
-                return None, None, False
-            lock.remove_ticket_for(ticket_number)
-            return None, lock, True
-
-        self._change(conversation_id, change)
+        self._change("finish", conversation_id, ticket_number=ticket_number)
 
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
         """Remove the ticket, and the lock when nobody else holds a ticket: one step."""
-
-        def change(lock: Optional[TicketLock]) -> Tuple[None, Optional[TicketLock], bool]:
-            if lock is None:
-                return None, None, False
-            lock.remove_ticket_for(ticket_number)
-            return None, (lock if lock.is_someone_waiting() else None), True
-
-        self._change(conversation_id, change)
+        self._change("cleanup", conversation_id, ticket_number=ticket_number)
 
 
 def create_lock_store(key_prefix: Optional[Text] = None) -> LockStore:
