@@ -26,7 +26,8 @@ from tools.stack.servers import free_port, wait_http
 pytestmark = pytest.mark.timeout(600)
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 USER, PASSWORD = "nurse.ana", "a long staff password"
-QUESTION = "is it safe to take the pump on a water slide"
+# Asked by no other test of the session (they share the app database).
+QUESTION = "can he take the pump to the water park this summer"
 FAMILY_NUMBER = "555 010 4477"
 SENDER = "staff-review-family"
 
@@ -181,7 +182,7 @@ def test_a_member_of_staff_reviews_the_week_without_a_terminal(page, staff):
     page.get_by_label("Show questions with status").select_option("new")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#question-total")).to_be_visible()
-    assert QUESTION not in page.locator("main").inner_text()
+    expect(page.locator(f"tr[data-question='{staff.question.id}']")).to_have_count(0)
 
     # Export of the list.
     page.get_by_label("Show questions with status").select_option("all")
