@@ -49,7 +49,8 @@ def tracker_engine(url: Optional[str] = None) -> Optional[Engine]:
     schema = os.environ.get("POSTGRESQL_SCHEMA")  # as Rasa's SQLTrackerStore uses it
     if schema and parsed.drivername.startswith("postgresql"):
         connect_args["options"] = f"-csearch_path={schema}"
-    engine = create_engine(url, future=True, connect_args=connect_args)
+    # hide_parameters: an error message never shows a conversation id or text.
+    engine = create_engine(url, future=True, connect_args=connect_args, hide_parameters=True)
     if not inspect(engine).has_table(EVENTS.name):
         engine.dispose()
         return None
