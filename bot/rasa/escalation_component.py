@@ -18,10 +18,7 @@ evidence (a sign, a concern, a reading out of range): benign text never gets
 import time
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.events import SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
@@ -30,13 +27,14 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.core.escalation import assess_turns, load_rules
 from bot.core.escalation.levels import INTENT_LEVELS, LEVEL_INTENTS, RANK
 from bot.core.escalation.lexicon import load_lexicon
+from bot.rasa.untrained import UntrainedComponent
 
 EXTRACTOR = "EscalationDetector"
 FALLBACK_INTENT = "nlu_fallback"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class EscalationDetector(GraphComponent):
+class EscalationDetector(UntrainedComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # Below this, a topic intent left after dropping an unfounded
@@ -49,24 +47,11 @@ class EscalationDetector(GraphComponent):
         self.rules = load_rules()
         self.lexicons = {language: load_lexicon(language, self.rules) for language in self.rules.languages}
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "EscalationDetector":
-        return cls(config)
-
     def process(self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None) -> List[Message]:
         earlier = self.earlier_messages(tracker)
         for message in messages:
             self._process_one(message, earlier)
         return messages
-
-    def process_training_data(self, training_data):
-        return training_data
 
     def earlier_messages(self, tracker: Optional[DialogueStateTracker]) -> List[Text]:
         """The family's last messages of this session, recent enough to be read with this one."""

@@ -22,10 +22,7 @@ reply), which the escalation detector after this still overrides.
 
 from typing import Any, Dict, List, Optional, Text, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -34,6 +31,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.core.language import OTHER, LanguageDetector, get_detector
+from bot.rasa.untrained import UntrainedComponent
 
 EXTRACTOR = "LanguageComponent"
 SLOT = ENTITY = "language"
@@ -43,21 +41,11 @@ READ = "language_read"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
-class LanguageTokens(GraphComponent):
+class LanguageTokens(UntrainedComponent):
     """Rewrites the tokens of a message in another answer language than the first into full-width letters."""
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.detector = get_detector()
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "LanguageTokens":
-        return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for message in training_data.training_examples:
@@ -107,22 +95,9 @@ def _wide(text: Text) -> Text:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class LanguageComponent(GraphComponent):
+class LanguageComponent(UntrainedComponent):
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.detector = get_detector()  # a broken knowledge/language.yml stops the server at start
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "LanguageComponent":
-        return cls(config)
-
-    def process_training_data(self, training_data):
-        return training_data
 
     def process(self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None) -> List[Message]:
         current = tracker.get_slot(SLOT) if tracker is not None else None

@@ -13,10 +13,7 @@ fall back on if it finds no medical evidence.
 import time
 from typing import Any, Dict, List, Optional, Text, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.events import SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
@@ -26,6 +23,7 @@ from bot.core.escalation import assess
 from bot.core.escalation.levels import INTENT_LEVELS
 from bot.core.understanding import load_lexicon, load_rules, understand
 from bot.core.understanding.decide import TOPIC_PREFIX, Understanding
+from bot.rasa.untrained import UntrainedComponent
 
 EXTRACTOR = "UnderstandingComponent"
 # How many of the family's last messages may hold the topic a follow-up refers to
@@ -34,7 +32,7 @@ LOOK_BACK_TURNS = 2
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class UnderstandingComponent(GraphComponent):
+class UnderstandingComponent(UntrainedComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"language": "en"}
@@ -44,19 +42,6 @@ class UnderstandingComponent(GraphComponent):
         # A broken knowledge/understanding/ file stops the server at start.
         self.rules = load_rules()
         load_lexicon(self.config["language"])
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "UnderstandingComponent":
-        return cls(config)
-
-    def process_training_data(self, training_data):
-        return training_data
 
     def process(self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None) -> List[Message]:
         previous = self.previous_topic(tracker)
