@@ -175,8 +175,9 @@ class LanguageDetector:
         ):
             return OTHER
         # Spanglish: both languages' words, and at least two of `mixed_prefers` and no fewer.
+        marked = [c for c in cfg.answers if marks[c]]
         prefer = cfg.mixed_prefers
-        if prefer and sum(1 for c in cfg.answers if marks[c]) > 1 and marks[prefer] >= max(2, *marks.values()):
+        if prefer and len(marked) > 1 and marks[prefer] >= max(2, *marks.values()):
             return prefer
         scores = sorted(((confidence.get(c, 0.0) + cfg.marker_weight * marks[c], c) for c in cfg.answers), reverse=True)
         (best, code), (second, _) = scores[0], scores[1]
@@ -184,7 +185,6 @@ class LanguageDetector:
             return code
         # A short message the detector cannot place: its marker words, if
         # they are all of one language.
-        marked = [c for c in cfg.answers if marks[c]]
         if len(marked) == 1 and len(words) <= cfg.short_words:
             return marked[0]
         return None

@@ -5,6 +5,7 @@ transaction as the read, so there is no view without its trace."""
 
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,7 +64,9 @@ class Request:
     def query(self) -> Dict[str, str]:
         return {k: v[-1] for k, v in parse_qs(urlsplit(self.target).query).items()}
 
-    def form(self) -> Dict[str, str]:
+    @cached_property
+    def fields(self) -> Dict[str, str]:
+        """The form body, parsed once (the CSRF check and the handler both read it)."""
         return {k: v[-1] for k, v in parse_qs(self.body.decode("utf-8", "replace")).items()}
 
     def cookie(self, name: str) -> Optional[str]:
@@ -197,7 +200,7 @@ class StaffApp:
                 return Response.redirect("/login?" + urlencode({"next": request.target}))
             if method == "POST":
                 if not (
-                    self._same_origin(request) and sessions.tokens_match(request.form().get("csrf"), session.csrf_token)
+                    self._same_origin(request) and sessions.tokens_match(request.fields.get("csrf"), session.csrf_token)
                 ):
                     return Response.text(HTTPStatus.FORBIDDEN, "This form has expired: go back, reload and try again.")
             return handler(db, session, request) if item is None else handler(db, session, request, item)
@@ -207,7 +210,7 @@ class StaffApp:
         response = self._render(
             "login.html",
             csrf=token,
-            next=local_path(request.query.get("next") or request.form().get("next")),
+            next=local_path(request.query.get("next") or request.fields.get("next")),
             error=error,
         )
         response.status = status
@@ -215,7 +218,7 @@ class StaffApp:
         return response
 
     def _login(self, request: Request) -> Response:
-        form = request.form()
+        form = request.fields
         if not self._same_origin(request) or not sessions.tokens_match(
             form.get("csrf"), request.cookie(sessions.LOGIN_CSRF_COOKIE)
         ):
@@ -331,7 +334,7 @@ class StaffApp:
         )
 
     def _set_status(self, db: Session, session: StaffSession, request: Request, item: int) -> Response:
-        form = request.form()
+        form = request.fields
         status = form.get("status") or ""
         found = review.question(db, self.clock, item)
         if found is None:

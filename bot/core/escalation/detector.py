@@ -167,7 +167,7 @@ def assess_turns(
     # whose scope the family split over two messages. Its scope is what the two say together.
     last = earlier[-1]
     if len(last.split()) <= MAX_CUE_TURN_WORDS and RANK[now.level] > 0:
-        alone = assess(last, rules, language, read_in)
+        alone = assess(_join([last]), rules, language, read_in)  # = `before` with one earlier turn (cached)
         if not alone.signals and alone.level == "none":
             pair = assess(_join([last, text]), rules, language, read_in)
             if RANK[pair.level] < RANK[now.level]:
