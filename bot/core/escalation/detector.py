@@ -155,11 +155,10 @@ def assess_turns(
         return now
     before = assess(_join(earlier), rules, language, read_in)
     both = assess(_join([*earlier, text]), rules, language, read_in)
-    if RANK[both.level] > max(RANK[before.level], RANK[now.level]):
-        return replace(both, from_context=True)
-    # A concern that adds to an emergency a moment ago is answered as the emergency, never
-    # less ("can't keep him awake" | "tandem says 39": not 911, then "call the team").
-    if RANK[now.level] > 0 and RANK[both.level] > RANK[now.level]:
+    # The turns together say more than this message: a completion ("his sugar is" | "45"), or a
+    # concern that adds to an emergency a moment ago, answered as the emergency, never less
+    # ("can't keep him awake" | "tandem says 39": not 911, then "call the team").
+    if RANK[both.level] > RANK[now.level] and (RANK[both.level] > RANK[before.level] or RANK[now.level] > 0):
         return replace(both, from_context=True)
     # A context cue sent on its own just before ("what if" | "his dexcom says 55"; "my
     # friend's kid" | "is 45"): a short previous turn with no sign of its own that changes
