@@ -5,8 +5,8 @@ FallbackClassifier), so escalation needs no action server and wins over any
 topic intent: when bot.core.escalation finds an emergency or a clinic concern in
 the message, read together with the family's last messages from the tracker
 ("his sugar is" then "45"), the intent is replaced by escalate_emergency /
-escalate_clinic with confidence 1. Entities carry the reason, the normalised
-reading and whether a pump failure was mentioned, for the reply (via slots)
+escalate_clinic with confidence 1. Entities carry the reason (as text and as
+lexicon keys), the normalised reading and whether a pump failure was mentioned, for the reply (via slots)
 and the audit record.
 
 The classifier's own escalate_* intent is a safety net for phrasings the
@@ -31,6 +31,7 @@ from bot.rasa.untrained import UntrainedComponent
 
 EXTRACTOR = "EscalationDetector"
 FALLBACK_INTENT = "nlu_fallback"
+NO_KEYS = "-"  # the classifier's reason: an entity needs a value
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -78,13 +79,14 @@ class EscalationDetector(UntrainedComponent):
         if language not in self.lexicons:
             language = self.config["language"]
         result = assess_turns(text, earlier, self.rules, language)
-        level, reason = result.level, result.reason_text
+        level, reason, keys = result.level, result.reason_text, result.reason_keys
         predicted = (message.get(INTENT) or {}).get("name")
         classifier_level = INTENT_LEVELS.get(predicted or "", "none")
         if RANK[classifier_level] > RANK[level]:
             if result.evidence:
                 level = classifier_level
-                reason = reason or self.lexicons[language].classifier_reasons[level]
+                if not reason:
+                    reason, keys = self.lexicons[language].classifier_reasons[level], []
             elif level == "none":
                 self._drop_escalation(message)
         if level == "none":
@@ -94,6 +96,8 @@ class EscalationDetector(UntrainedComponent):
         message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
         entities = [e for e in message.get(ENTITIES, []) if e.get("extractor") != EXTRACTOR]
         entities.append(_entity("escalation_reason", reason, text))
+        # The same reasons as keys, for a reply in another language than the message's (bot.rasa.nlg).
+        entities.append(_entity("escalation_reason_keys", ",".join(keys) or NO_KEYS, text))
         entities.append(_entity("pump_failure", "yes" if result.pump_failure else "no", text))
         if result.reading_mgdl is not None:
             entities.append(_entity("escalation_reading", str(round(result.reading_mgdl)), text))

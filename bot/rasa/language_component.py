@@ -14,7 +14,9 @@ After the classifiers, before the understanding and escalation components
 the tracker's `language` slot, the message's own from the detector. The
 language to answer in goes out as the entity `language` (which fills the slot,
 so the conversation keeps it until the family switches) and as the message's
-`language` property (parse data, read by the audit records). A whole-message
+`language` property (parse data, read by the audit records). A message that
+tells no language in a conversation none has told yet (a bare reading) leaves
+the slot empty: its escalation reply is sent in every answer language. A whole-message
 switch ("ESPAÑOL", "english") becomes the intent `set_language`; a message in a
 language the assistant does not answer becomes `other_language` (the bilingual
 reply), which the escalation detector after this still overrides.
@@ -121,6 +123,11 @@ class LanguageComponent(UntrainedComponent):
         elif detected == OTHER:
             self._set_intent(message, OTHER_LANGUAGE)
         message.set(SLOT, language, add_to_output=True)
+        if detected is None and current not in settings.answers:
+            # Nothing has told the conversation's language yet ("45", "2,8 mmol"): the slot stays
+            # empty, so a reply that must be understood (an escalation) goes out in every answer
+            # language (bot.rasa.nlg); the words read the default language's texts meanwhile.
+            return
         entities = [e for e in message.get(ENTITIES) or [] if e.get("extractor") != EXTRACTOR]
         entities.append(
             {

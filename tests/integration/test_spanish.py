@@ -87,3 +87,27 @@ def test_an_unanswered_spanish_question_is_recorded_with_its_language(stack):
     stack.say("me puedes ayudar con la tarea de matematicas de mi hija", sender=sender)
     found = rows(stack, UnansweredQuestion, sender)
     assert [r.language for r in found] == ["es"]
+
+
+def test_a_first_message_that_tells_no_language_gets_its_escalation_in_both(stack):
+    """A bare reading ("2,8 mmol") says nothing of the family's language: both replies, English first."""
+    sender = "no-words"
+    [reply] = stack.say("2,8 mmol", sender=sender)
+    english, spanish = reply["text"].split("\n")
+    assert english.startswith(K.reply("escalate_clinic", "en").split("{")[0])
+    assert spanish.startswith(K.reply("escalate_clinic", "es").split("{")[0])
+    assert "70" in english and "70" in spanish  # each with its own language's reason
+    [row] = rows(stack, Escalation, sender)
+    assert row.level == "clinic"
+    # Once a message tells the language, escalations come in it alone.
+    stack.say("gracias", sender=sender)
+    [reply] = stack.say("2,8 mmol", sender=sender)
+    assert reply["text"].startswith(K.reply("escalate_clinic", "es").split("{")[0]) and "\n" not in reply["text"]
+
+
+def test_a_bare_reading_after_an_english_message_is_answered_in_english_alone(stack):
+    sender = "en-then-number"
+    stack.say("my daughter just checked", sender=sender)
+    [reply] = stack.say("45", sender=sender)
+    assert reply["text"].startswith(K.reply("escalate_clinic", "en").split("{")[0])
+    assert K.reply("escalate_clinic", "es").split("{")[0] not in reply["text"]

@@ -213,6 +213,26 @@ def test_blood_sugar_concern_by_sms_gets_the_clinic_contact(sms_stack, provider)
     assert escalations(sms_stack, phone) == [("sms", "clinic")]
 
 
+def test_a_bare_reading_with_a_pump_failure_gets_the_whole_escalation_in_both_languages(sms_stack, provider):
+    """No word tells the family's language: the reply comes in English and Spanish, never cut."""
+    from bot.core.text.segments import segments
+
+    phone, body = "+15550100128", "450 occlusion"
+    text_in(sms_stack, phone, body)
+    wait_turn(sms_stack, phone, body)
+    settled(sms_stack)
+    bodies = provider.delivered(phone)
+    joined = " ".join(bodies)
+    knowledge = get_knowledge()
+    for language in knowledge.languages:
+        # Each language's pump-failure reply arrives to its last sentence (the 911 line).
+        last = knowledge.reply("escalate_clinic_pump_failure", language).rsplit(". ", 1)[-1]
+        assert "911" in last and last in joined, language
+    assert joined.startswith(knowledge.reply("escalate_clinic", "en").split("{")[0])
+    assert 3 < len(bodies) and all(segments(b) <= 3 for b in bodies)
+    assert escalations(sms_stack, phone) == [("sms", "clinic")]
+
+
 def test_long_answer_arrives_in_at_most_3_parts_of_at_most_320(sms_stack, provider):
     phone = "+15550100106"
     sms_text, tail, _ = topic_sms("ask_education_visit")

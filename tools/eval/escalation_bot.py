@@ -44,14 +44,27 @@ def _heads() -> Dict[str, Dict[str, str]]:
 
 
 def reply_level_and_language(texts: List[str]) -> Tuple[str, Optional[str]]:
-    """Level of the bot's reply to one message, from its first line, and the language it is in."""
+    """Level of the bot's reply to one message, from its first line, and the language it is in:
+    "en+es" for a reply in both (a conversation whose language no message has told yet)."""
     first = next((t for t in texts if t and t.strip()), "")
-    head = first.strip().splitlines()[0].lower() if first.strip() else ""
+    lines = [line.strip().lower() for line in first.strip().splitlines()]
+    head = lines[0] if lines else ""
     for level, starts in _heads().items():
         for language, start in starts.items():
             if head.startswith(start):
-                return level, language
+                # The same reply in another language: at the start of a line, or after " / " on the first.
+                also = [
+                    other
+                    for other, s in starts.items()
+                    if other != language and any(line.startswith(s) or f" / {s}" in line for line in lines)
+                ]
+                return level, "+".join([language, *also])
     return "none", None
+
+
+def in_language(reply_language: Optional[str], language: str) -> bool:
+    """Whether a reply (of reply_level_and_language) can be read in `language`."""
+    return language in (reply_language or "").split("+")
 
 
 def reply_level(texts: List[str]) -> str:

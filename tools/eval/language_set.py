@@ -9,7 +9,8 @@ from the conversation's `language` slot). Figures:
 - topical: the right topic (or one of `also_ok`); answered in the set's language;
 - emergency recall: the reply's first line is the emergency reply (with "911"
   in it); clinic recall: clinic or emergency; false alarms: any escalation of a
-  `none` item; and how many escalation replies are in the set's language.
+  `none` item; and how many escalation replies are in the set's language (a reply in
+  both languages, to a first message that tells none, counts: the family can read it).
 """
 
 import asyncio
@@ -22,7 +23,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from tools.eval.agent import load_agent
-from tools.eval.escalation_bot import reply_level_and_language
+from tools.eval.escalation_bot import in_language, reply_level_and_language
 from tools.eval.understanding import got_from
 
 
@@ -52,7 +53,7 @@ class Outcome:
 
     def escalation_replies_in_language(self) -> Tuple[int, int]:
         escalated = [e for e in self.escalation if e[1] != "none"]
-        return sum(1 for e in escalated if e[2] == self.language), len(escalated)
+        return sum(1 for e in escalated if in_language(e[2], self.language)), len(escalated)
 
     def misses(self) -> List[str]:
         out = []
@@ -67,7 +68,7 @@ class Outcome:
                 (want == "emergency" and level != "emergency")
                 or (want == "clinic" and level == "none")
                 or (want == "none" and level != "none")
-                or (level != "none" and language != self.language)
+                or (level != "none" and not in_language(language, self.language))
             )
             if bad:
                 out.append(f"  [{want} -> {level}{'' if level == 'none' else ' in ' + str(language)}] {item['text']}")

@@ -41,7 +41,15 @@ from sqlalchemy.orm import Session
 
 from bot.channels.input_checks import capped, too_long_reply
 from bot.channels.sms import store
-from bot.channels.sms.format import Keyword, numbered_options, parse_choice, parse_keyword, split_sms
+from bot.channels.sms.format import (
+    ESCALATION_MAX_PARTS,
+    MAX_PARTS,
+    Keyword,
+    numbered_options,
+    parse_choice,
+    parse_keyword,
+    split_sms,
+)
 from bot.channels.sms.queue import Inbound, Reply, SmsQueue
 from bot.channels.sms.security import Sealer, hash_key, hash_number, parse_form, sender_id, signature_is_valid
 from bot.channels.sms.sender import MessagesApi
@@ -290,7 +298,7 @@ class SmsInput(InputChannel):
         if found is None:
             return []
         level, reply = found
-        return [Reply(part, level=level) for part in split_sms(reply, "")]
+        return [Reply(part, level=level) for part in split_sms(reply, "", max_parts=ESCALATION_MAX_PARTS)]
 
     async def _db(self, func: Callable, *args: Any) -> Any:
         """A blocking database call, in the worker threads instead of on the event loop."""
@@ -330,10 +338,10 @@ class SmsOutput(OutputChannel):
     ) -> None:
         # The answer action says which language its answer is in; the menu follows it.
         tail, payloads = numbered_options(buttons or [], self.by_language.get(language or "", self.texts))
-        parts = split_sms(text or "", tail)
+        level = RESPONSE_LEVELS.get(response or "")
+        parts = split_sms(text or "", tail, max_parts=MAX_PARTS if level is None else ESCALATION_MAX_PARTS)
         # Only the latest reply's menu counts, and only if it fitted.
         self.options = payloads if payloads and parts and parts[-1].endswith(tail) else None
-        level = RESPONSE_LEVELS.get(response or "")
         self.replies.extend(Reply(part, level=level) for part in parts)
 
 

@@ -19,7 +19,7 @@ message or a conversation's turns (oldest first, the last is answered).
 Rules in knowledge/escalation/rules.yml, words in knowledge/escalation/<language>.yml.
 """
 
-from bot.core.escalation.detector import Assessment, assess, assess_any_language, assess_turns
+from bot.core.escalation.detector import Assessment, assess, assess_any_language, assess_turns, reason_in
 from bot.core.escalation.rules import Rules, load_rules
 
-__all__ = ["Assessment", "Rules", "assess", "assess_any_language", "assess_turns", "load_rules"]
+__all__ = ["Assessment", "Rules", "assess", "assess_any_language", "assess_turns", "load_rules", "reason_in"]

@@ -55,9 +55,23 @@ class Assessment:
     @property
     def reason_text(self) -> str:
         """Reasons joined for a reply sentence: "a, b and c" ("a, b y c")."""
-        if len(self.reasons) < 2:
-            return "".join(self.reasons)
-        return ", ".join(self.reasons[:-1]) + f" {self.and_word} " + self.reasons[-1]
+        return _join_reasons(self.reasons, self.and_word)
+
+
+def reason_in(keys: Sequence[str], language: str, level: str) -> str:
+    """The reply sentence's reasons for these reason keys in `language` (an Assessment's
+    `reason_keys`); no keys is the classifier's reason for `level`. For a reply in a language
+    other than the one the message was assessed in (a reply in every answer language)."""
+    lex = load_lexicon(language)
+    if not keys:
+        return lex.classifier_reasons[level]
+    return _join_reasons([lex.reasons[k] for k in keys], lex.and_word)
+
+
+def _join_reasons(reasons: Sequence[str], and_word: str) -> str:
+    if len(reasons) < 2:
+        return "".join(reasons)
+    return ", ".join(reasons[:-1]) + f" {and_word} " + reasons[-1]
 
 
 def assess(

@@ -277,7 +277,9 @@ def _load(path, language: str, rules: Rules) -> Lexicon:
 
 
 def _numbers(s: Shape, raw) -> NumberWords:
-    body = s.mapping(raw, "numbers", ("ones", "tens", "hundreds", "hundred", "point", "joiners", "decades"))
+    body = s.mapping(
+        raw, "numbers", ("ones", "tens", "hundreds", "hundred", "point", "joiners", "decades"), ("spoken_hundreds_from",)
+    )
     values = {}
     for key in ("ones", "tens", "hundreds"):
         table = s.mapping(body[key], f"numbers.{key}", optional=None)
@@ -286,7 +288,9 @@ def _numbers(s: Shape, raw) -> NumberWords:
         key: tuple(fold(w) for w in s.strings(body[key], f"numbers.{key}", empty_ok=True))
         for key in ("hundred", "point", "joiners", "decades")
     }
-    return NumberWords(values["ones"], values["tens"], values["hundreds"], **words)
+    spoken = body.get("spoken_hundreds_from")
+    spoken_from = 0 if spoken is None else int(s.whole(spoken, "numbers.spoken_hundreds_from"))
+    return NumberWords(values["ones"], values["tens"], values["hundreds"], **words, spoken_hundreds_from=spoken_from)
 
 
 def _join(patterns) -> Pattern:

@@ -1,5 +1,5 @@
 """Numbers written as words ("forty five", "three hundred and ten", "two point eight",
-"cuarenta y cinco", "doscientos cincuenta", "dos punto ocho") as digits.
+"cuarenta y cinco", "doscientos cincuenta", "dos punto ocho", "two ninety") as digits.
 
 Dictated messages spell numbers out; the readings finder reads digits. The
 words are each language's (the lexicon's `numbers` section). A lone "one" stays
@@ -20,6 +20,9 @@ class NumberWords:
     point: Tuple[str, ...]  # the decimal point ("point")
     joiners: Tuple[str, ...]  # words allowed inside a number ("and", "y")
     decades: Tuple[str, ...] = ()  # words that end a decade ("hundreds", "fifties", "cincuentas")
+    # "two ninety" is 290 when its tens are at least this (0: never). Below sixty such words are
+    # as often a time of day ("at two thirty"), so a lexicon sets 60.
+    spoken_hundreds_from: int = 0
 
     def is_number_word(self, word: str) -> bool:
         return word in self.ones or word in self.tens or word in self.hundreds or word in self.hundred
@@ -83,6 +86,14 @@ class NumberWords:
                 current *= 100
             elif word in self.tens and current % 100 == 0:
                 current += self.tens[word]
+            elif (
+                word in self.tens
+                and j == i + 1
+                and 0 < current < 10
+                and 0 < self.spoken_hundreds_from <= self.tens[word]
+                and word not in self.decades
+            ):
+                current = current * 100 + self.tens[word]  # "two ninety": 290, as readings are said
             elif word in self.ones and current % 10 == 0 and (current % 100 == 0 or self.ones[word] < 10):
                 current += self.ones[word]
             else:
