@@ -51,6 +51,7 @@ READING_WORDS = (
     "at_words",
     "verb_words",
     "verb_followers",
+    "trailing_links",
     "below_words",
     "above_words",
     "not_after",
@@ -277,9 +278,8 @@ def _load(path, language: str, rules: Rules) -> Lexicon:
 
 
 def _numbers(s: Shape, raw) -> NumberWords:
-    body = s.mapping(
-        raw, "numbers", ("ones", "tens", "hundreds", "hundred", "point", "joiners", "decades"), ("spoken_hundreds_from",)
-    )
+    required = ("ones", "tens", "hundreds", "hundred", "point", "joiners", "decades")
+    body = s.mapping(raw, "numbers", required, ("spoken_hundreds_from",))
     values = {}
     for key in ("ones", "tens", "hundreds"):
         table = s.mapping(body[key], f"numbers.{key}", optional=None)

@@ -17,8 +17,8 @@ families' messages are full of ages, days, counts, doses and times:
 * the first word of the message with nothing unknown after it: "55 and
   falling", "over 300 all night" (only numbers above the ambiguous range, so
   no age or count);
-* the last word of the message after a comma, dash or colon, past the
-  ambiguous range: "crying and hungry, 58";
+* the last word of the message after a comma, dash, colon or "and" (trailing_links), past the
+  ambiguous range: "pale and sweaty, 55";
 * "at" right before a number past the clock's hours: "Lily's at 45";
 * a number past the ambiguous range said with when it was: "52 at recess";
 * a reporting verb (weakest): "dropped to 50", "hit 400" -- only for numbers
@@ -195,11 +195,16 @@ class _Finder:
         return value > self.th["ambiguous_max"] and clean_next
 
     def trailing(self, i: int, value: float) -> bool:
-        """A number past ages and counts that closes the message after a comma, dash or colon,
-        as families add the reading to what they see: "crying and hungry, 58"."""
+        """A number past ages and counts that closes the message after a comma, dash, colon or
+        "and" (`trailing_links`), as families add the reading to what they see: "pale and
+        sweaty, 55", "shaky and 61"."""
         if any(t[0].isalnum() or t == "#" for t in self.tokens[i + 1 :]):
             return False
-        return i > 0 and self.tokens[i - 1] in (",", "-", ":") and value > self.th["ambiguous_max"]
+        link = self.w["trailing_links"].back(self.tokens, i - 1) if i > 0 else 0
+        if not link or value <= self.th["ambiguous_max"]:
+            return False
+        before = i - 1 - link
+        return before < 0 or not self.tokens[before][0].isdigit()  # "ate 30 and 45" is a list
 
     def timed(self, nxt: int, value: float) -> bool:
         """A number past ages and counts said with when it was: "300 before bed", "52 at recess"."""

@@ -39,6 +39,8 @@ _MGS = re.compile(r"(?<![a-z])mgs(?![a-z])")  # "43mgs": plain mg, a glucose uni
 _GLUED = re.compile(r"(\d)(mmol|mg/dl|mg)(?![a-z])")
 # "7yo", "12y/o", "9yrs": an age, read as "7 yo" so the age words apply.
 _GLUED_AGE = re.compile(r"(\d)(yo|y/o|yrs?|yos)(?![a-z])")
+# "300ish": about 300, read as "300 ish".
+_GLUED_ABOUT = re.compile(r"(\d)(ish)(?![a-z])")
 
 
 def fold(text: str) -> str:
@@ -72,7 +74,7 @@ def normalise(text: str, defuse: Pattern) -> str:
     t = _BARE_DECIMAL.sub(r"0.\1", t)
     t = _MMOL.sub("mmol", t)
     t = _MGS.sub("mg", _MGDL.sub("mg/dl", t))
-    t = _GLUED_AGE.sub(r"\1 \2", _GLUED.sub(r"\1 \2", t))
+    t = _GLUED_ABOUT.sub(r"\1 \2", _GLUED_AGE.sub(r"\1 \2", _GLUED.sub(r"\1 \2", t)))
     t = defuse.sub(lambda m: re.sub(r"\d", "#", m.group()), t)
     t = t.replace("'", "")
     return re.sub(r"\s+", " ", t).strip()
