@@ -134,6 +134,22 @@ def _followup(
     asks: bool,
 ) -> Optional[str]:
     own = [t for t in about if t != previous]
+    if "after_step" in names and (previous or own):
+        # "and once we pick one?": the step after the one the cue names (or the previous topic),
+        # unless the message asks about a topic of its own outside the cue ("... where do we get it").
+        spans = [(s, e) for n, s, e in reading.hits if n == "after_step"]
+        inside = {
+            n[len("about:") :]
+            for n, s, e in reading.hits
+            if n.startswith("about:") and any(a <= s < b for a, b in spans)
+        }
+        outside = [t for t in own if any(not any(a <= s < b for a, b in spans) for s in about[t])]
+        if outside:
+            return outside[0]
+        for base in [*(t for t in own if t in inside), previous]:
+            moved = _along(base, 1, rules) if base else None
+            if moved:
+                return moved
     for cue, step in (("next", 1), ("previous", -1)):
         if cue in names:
             # A topic whose words start before the cue and run into it is that step ("we picked
@@ -220,9 +236,12 @@ def _asking_clauses(reading: Reading, clause_of: List[int], lex: Lexicon) -> Set
             asking.add(c)
         elif reading.tokens[i].text == "," and i + 1 < len(clause_of):
             after_comma.append((c, i + 1))  # "the first one, what do we do"
+    lead = {c[0] for c in lex.continuations if len(c) == 1}
     for c, i in [*starts.items(), *after_comma]:
-        tokens = [t for t in reading.tokens[i:] if t.is_word][:4]
-        words = tuple(t.text for t in tokens)
+        words = tuple(t.text for t in reading.tokens[i:] if t.is_word)
+        while words and words[0] in lead:
+            words = words[1:]  # "ok so who does that": the question after the words that continue
+        words = words[:4]
         for phrase in lex.question_words:
             if any(words[k : k + len(phrase)] == phrase for k in range(min(2, len(words)))):
                 asking.add(c)

@@ -129,7 +129,7 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
         top["followups"],
         "followups",
         ("next", "previous", "ordinal", "back", "max_words", "continuations"),
-        ("refers_back",),
+        ("refers_back", "after_step"),
     )
     add("next", "followups.next", fu["next"])
     add("previous", "followups.previous", fu["previous"])
@@ -137,8 +137,9 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
     for key, patterns in ordinal.items():
         add(f"ord:{key}", f"followups.ordinal.{key}", patterns)
     add("back", "followups.back", fu["back"])
-    if fu.get("refers_back"):
-        add("refers_back", "followups.refers_back", fu["refers_back"])
+    for key in ("refers_back", "after_step"):
+        if fu.get(key):
+            add(key, f"followups.{key}", fu[key])
     add("break", "clause_breaks", top["clause_breaks"])
     question_words = tuple(tuple(fold(w).split()) for w in s.strings(top["question_words"], "question_words"))
     continuations = tuple(tuple(fold(w).split()) for w in s.strings(fu["continuations"], "followups.continuations"))
