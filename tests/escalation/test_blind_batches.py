@@ -63,9 +63,10 @@ KNOWN_WRONG = {
     "batch_d.yml": (0, 0),
     "batch_e.yml": (1, 0),
     "batch_f.yml": (0, 0),
-    "batch_g.yml": (0, 1),
+    "batch_g.yml": (0, 0),
     "batch_h.yml": (0, 0),
-    "batch_i.yml": (1, 1),
+    "batch_i.yml": (0, 0),
+    "batch_j.yml": (0, 0),
 }
 
 
@@ -75,6 +76,7 @@ ANSWERED_ON_AN_EARLIER_TURN = {
     "we gave the glucagon | about ten minutes ago, she's starting to wake up now",
     "checked ketones | small",
     "checked ketones like u said | moderate",
+    "i think i bolused twice | for breakfast, hes ok right now",
 }
 
 

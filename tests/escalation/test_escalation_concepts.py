@@ -280,3 +280,21 @@ def test_confusion_while_blood_sugar_is_talked_about_is_an_emergency_unless_a_re
     assert level("his sugar is weird and hes not making any sense") == "emergency"
     assert level("the dexcom app keeps alarming and she is slurring") == "emergency"
     assert level("dexcom says 150 and he is acting weird") == "clinic"
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        # Days ago and fine since (rules.yml context_together): handled, told for the record.
+        ("his bg was 48 on saturday, we gave juice and he has been fine ever since", "none"),
+        ("she ran 320 for a few days last week, no problems since", "none"),
+        ("tuvo 52 el sabado pasado, le dimos jugo y bien desde entonces", "none"),
+        # Only days ago, or only over now: still for the team.
+        ("his bg was 48 on saturday", "clinic"),
+        ("he was 48 an hour ago, we treated it", "clinic"),
+        # A sign the team must hear about stays with the team even when it is over.
+        ("she fainted on saturday but has been fine ever since", "clinic"),
+    ],
+)
+def test_a_past_low_or_high_that_is_over_is_for_the_record_but_not_a_past_faint(text, level):
+    assert assess(text).level == level

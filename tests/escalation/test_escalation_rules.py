@@ -73,6 +73,11 @@ def test_round_trip_copies_load(tmp_path):
         (lambda d: d["thresholds"].update(low_mgdl=300), "thresholds.low_mgdl"),
         (lambda d: d["thresholds"].update(max_mgdl=200), "thresholds.max_mgdl"),
         (lambda d: d["thresholds"].update(window_words=0), "thresholds.window_words"),
+        (lambda d: d["context_together"][0].update(cues=["recent_past", "lately"]), "context_together[0].cues"),
+        (lambda d: d["context_together"][0].update(cues=["recent_past"]), "context_together[0].cues"),
+        (lambda d: d["context_together"][0].update(signals=["reading_lo"]), "context_together[0].signals"),
+        (lambda d: d["context_together"][0].update(effect="hush"), "context_together[0].effect"),
+        (lambda d: d["context_together"][0].pop("signals"), "context_together[0].signals"),
     ],
 )
 def test_broken_rules_name_file_and_field(tmp_path, mutate, field):

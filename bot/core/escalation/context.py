@@ -15,9 +15,9 @@ stands, as escalation has always done.
 """
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-from bot.core.escalation.rules import ContextCategory
+from bot.core.escalation.rules import ContextCategory, ContextTogether
 from bot.core.text.patterns import HARD_BREAKS, Token
 
 Span = Tuple[int, int]
@@ -89,8 +89,15 @@ def effect(
     span: Span, index: ScopeIndex, categories: Dict[str, ContextCategory], readings: bool = False
 ) -> Optional[str]:
     """The highest level this mention may reach: "emergency", "clinic" or None (ignored)."""
+    return cap(applying(span, index, categories, readings), categories)
+
+
+def applying(
+    span: Span, index: ScopeIndex, categories: Dict[str, ContextCategory], readings: bool = False
+) -> FrozenSet[str]:
+    """The context categories whose scope this mention lies in."""
     start, end = span
-    level = "emergency"
+    found = set()
     for sc in index.near(span):
         if readings and not categories[sc.category].readings:
             continue
@@ -102,7 +109,23 @@ def effect(
         anchor = start if sc.cue[1] <= start else end - 1
         if not inside and not sc.lo <= anchor < sc.hi:
             continue
-        if categories[sc.category].effect == "ignore":
-            return None
-        level = "clinic"
+        found.add(sc.category)
+    return frozenset(found)
+
+
+def cap(applied: FrozenSet[str], categories: Dict[str, ContextCategory]) -> Optional[str]:
+    """What the categories on a mention allow: None (ignored), "clinic" or "emergency"."""
+    if any(categories[c].effect == "ignore" for c in applied):
+        return None
+    return "clinic" if applied else "emergency"
+
+
+def together_cap(
+    signal: str, applied: FrozenSet[str], level: Optional[str], together: Sequence[ContextTogether]
+) -> Optional[str]:
+    """`level` for `signal`, lowered by cues that together say more than each ("last week" and
+    "fine since" on a low: ignored)."""
+    for t in together:
+        if level is not None and signal in t.signals and t.cues <= applied:
+            level = None if t.effect == "ignore" else min(level, "clinic", key=("clinic", "emergency").index)
     return level

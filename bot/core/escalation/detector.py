@@ -25,7 +25,8 @@ import functools
 from dataclasses import dataclass, field, replace
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
-from bot.core.escalation.context import ScopeIndex, effect, scopes
+from bot.core.escalation.context import ScopeIndex, applying, scopes, together_cap
+from bot.core.escalation.context import cap as context_cap
 from bot.core.escalation.lexicon import Lexicon, Text, load_lexicon
 from bot.core.escalation.readings import Reading, find_readings, meter_flags
 from bot.core.escalation.rules import RANK, Rules, load_rules
@@ -215,33 +216,38 @@ def _signals(t: Text, lex: Lexicon, rules: Rules) -> Tuple[Signals, List[Reading
         concept = name[2:]
         if any(us < e and s < ue for us, ue in unless.get(concept, ())):
             continue
-        cap = effect((s, e), found_scopes, rules.context)
-        if cap:
-            _add(signals, concept, cap, t.tokens[s].start)
+        applied = applying((s, e), found_scopes, rules.context)
+        level = together_cap(concept, applied, context_cap(applied, rules.context), rules.together)
+        if level:
+            _add(signals, concept, level, t.tokens[s].start)
 
-    def cap_at(offset: int) -> Optional[str]:
+    def applied_at(offset: int) -> FrozenSet[str]:
         i = t.token_at(offset)
-        return effect((i, i + 1), found_scopes, rules.context, readings=True)
+        return applying((i, i + 1), found_scopes, rules.context, readings=True)
+
+    def add_reading(name: str, applied: FrozenSet[str], pos: int) -> None:
+        level = together_cap(name, applied, context_cap(applied, rules.context), rules.together)
+        if level:
+            _add(signals, name, level, pos)
 
     kept = []
     low, high = rules.thresholds["low_mgdl"], rules.thresholds["high_mgdl"]
     for r in find_readings(t.repaired, rules, lex.reading_words):
-        cap = cap_at(r.pos)
-        if cap is None:
+        applied = applied_at(r.pos)
+        if context_cap(applied, rules.context) is None:
             continue
         kept.append(r)
         if r.low_check is not None and r.low_check < low:
-            _add(signals, "reading_low", cap, r.pos)
+            add_reading("reading_low", applied, r.pos)
         if r.high_check is not None and r.high_check > high:
-            _add(signals, "reading_high", cap, r.pos)
+            add_reading("reading_high", applied, r.pos)
         if r.unit_unclear:
-            _add(signals, "unit_unclear", cap, r.pos)
+            add_reading("unit_unclear", applied, r.pos)
         elif r.low_check is not None and r.high_check is not None and low <= r.low_check and r.high_check <= high:
-            _add(signals, "reading_in_range", cap, r.pos)  # a number that says "no concern"
+            add_reading("reading_in_range", applied, r.pos)  # a number that says "no concern"
     for name, pos in zip(("meter_hi", "meter_lo"), meter_flags(t.repaired, lex.regexes), strict=False):
-        cap = cap_at(pos) if pos is not None else None
-        if pos is not None and cap:
-            _add(signals, name, cap, pos)
+        if pos is not None:
+            add_reading(name, applied_at(pos), pos)
     return signals, kept
 
 

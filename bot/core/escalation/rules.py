@@ -55,6 +55,16 @@ class ContextCategory:
 
 
 @dataclass(frozen=True)
+class ContextTogether:
+    """Cues that together say more than each: on a mention in the scope of all of `cues`, the
+    `signals` listed get `effect` ("a low last week, fine since": handled, told for the record)."""
+
+    cues: FrozenSet[str]
+    effect: str
+    signals: FrozenSet[str]
+
+
+@dataclass(frozen=True)
 class Rules:
     path: str
     languages: Tuple[str, ...]
@@ -66,6 +76,7 @@ class Rules:
     conversation_minutes: float
     rules: Tuple[Rule, ...]
     evidence: FrozenSet[str]  # signals that let the classifier's escalation stand
+    together: Tuple[ContextTogether, ...] = ()
 
     @property
     def signals(self) -> FrozenSet[str]:
@@ -88,6 +99,7 @@ def _load(path: Path) -> Rules:
         load_yaml(path),
         "",
         ("languages", "units", "thresholds", "conversation", "context", "concepts", "evidence", "rules"),
+        ("context_together",),
     )
     languages = s.strings(top["languages"], "languages")
     units_raw = s.mapping(top["units"], "units", ("mmol_to_mgdl", "mgdl", "mgdl_weak", "mmol"))
@@ -124,6 +136,7 @@ def _load(path: Path) -> Rules:
             flags["readings"],
             flags["stop_at_terminators"],
         )
+    known_signals = frozenset(concepts) | frozenset(READING_SIGNALS)
     return Rules(
         path=str(path),
         languages=languages,
@@ -139,7 +152,27 @@ def _load(path: Path) -> Rules:
                 s, s.strings(top["evidence"], "evidence"), frozenset(concepts) | frozenset(READING_SIGNALS), "evidence"
             )
         ),
+        together=_together(s, top.get("context_together") or [], context, known_signals),
     )
+
+
+def _together(s: Shape, raw, context: Dict[str, ContextCategory], known: FrozenSet[str]) -> Tuple[ContextTogether, ...]:
+    if not isinstance(raw, list):
+        raise s.error("context_together", "expected a list")
+    out = []
+    for i, body in enumerate(raw):
+        field = f"context_together[{i}]"
+        body = s.mapping(body, field, ("cues", "effect", "signals"))
+        cues = s.strings(body["cues"], f"{field}.cues")
+        for cue in cues:
+            if cue not in context:
+                raise s.error(f"{field}.cues", f"unknown context category '{cue}'")
+        if len(cues) < 2:
+            raise s.error(f"{field}.cues", "name at least two context categories")
+        signals = _known(s, s.strings(body["signals"], f"{field}.signals"), known, f"{field}.signals")
+        effect = s.choice(body["effect"], f"{field}.effect", CONTEXT_EFFECTS)
+        out.append(ContextTogether(frozenset(cues), effect, frozenset(signals)))
+    return tuple(out)
 
 
 def _check_thresholds(s: Shape, th: Dict[str, float], factor: float) -> None:
