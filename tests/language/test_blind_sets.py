@@ -44,16 +44,21 @@ COINCIDENCES = {
     "76a16ae0b3b6199c4f4fe9002e6c21a91d4fd5f51c3dba4d1bd29e6d91873a89",
     "f6aa0b16ae606ca04b54c0cf9c2de73827c4fe84426c9e5e4d9479702b2d67f3",
     "199593aae50f2af21e939a13be248efe975c3812283212ae048d46e10998bf39",
+    # set 8 (written 2026-12-05 by a helper who never saw data/; the example is in data/nlu/es since 4ecc8a3)
+    "203f74c5de6b62d34f4cb3d6ff8dc1a0cde39c75f34cc556cac7983cbd9a79d1",
 }
 # The figures of blind/README.md: right answers, recalls and false alarms as counts (a floor, not a target).
 FLOORS = {
-    "es_set1.yml": {"topical": 119, "emergency": 38, "clinic": 39, "false_alarms": 0, "in_spanish": 79},
-    "es_set2.yml": {"topical": 112, "emergency": 40, "clinic": 41, "false_alarms": 0, "in_spanish": 83},
-    "es_set3.yml": {"topical": 118, "emergency": 39, "clinic": 38, "false_alarms": 2, "in_spanish": 80},
-    "es_set4.yml": {"topical": 96, "emergency": 33, "clinic": 34, "false_alarms": 0, "in_spanish": 69},
-    "es_set5.yml": {"topical": 114, "emergency": 39, "clinic": 40, "false_alarms": 1, "in_spanish": 83},
-    "es_set6.yml": {"topical": 111, "emergency": 41, "clinic": 42, "false_alarms": 1, "in_spanish": 83},
-    "es_set7.yml": {"topical": 119, "emergency": 42, "clinic": 43, "false_alarms": 0, "in_spanish": 84},
+    # es_set1 topical 116 since the family-wording examples (data/nlu/es/family_wording.yml; was 119): they
+    # moved three set-1 questions and gained 8, 6, 1, 2 and 2 on sets 2, 4, 5, 6 and 8 (blind/README.md).
+    "es_set1.yml": {"topical": 116, "emergency": 38, "clinic": 39, "false_alarms": 0, "in_spanish": 79},
+    "es_set2.yml": {"topical": 122, "emergency": 40, "clinic": 41, "false_alarms": 0, "in_spanish": 84},
+    "es_set3.yml": {"topical": 122, "emergency": 39, "clinic": 40, "false_alarms": 1, "in_spanish": 82},
+    "es_set4.yml": {"topical": 102, "emergency": 33, "clinic": 34, "false_alarms": 0, "in_spanish": 69},
+    "es_set5.yml": {"topical": 115, "emergency": 39, "clinic": 40, "false_alarms": 1, "in_spanish": 83},
+    "es_set6.yml": {"topical": 113, "emergency": 41, "clinic": 42, "false_alarms": 1, "in_spanish": 84},
+    "es_set7.yml": {"topical": 119, "emergency": 42, "clinic": 43, "false_alarms": 0, "in_spanish": 85},
+    "es_set8.yml": {"topical": 119, "emergency": 40, "clinic": 41, "false_alarms": 0, "in_spanish": 81},
 }
 
 

@@ -52,18 +52,18 @@ IN_TRAINING_BEFORE = {
     "5c86a3124784fda3841e073ad90eef38d23fe90f5273115cc427cdfd4235dae4",
     "5b33c28dc1238a9e4fa1688af4bb15190851ba73c9ce4695d0896163d32901ab",
     "6f907a40a736fa42f6374b87b4bf773ef0e35d42cbcc154e7dbb7293898e242f",
+    # set 6 (written 2026-12-05 by a helper who never saw data/; the example is in data/nlu since 87c65fd)
+    "b84e4acf0828201efa59fb70162ba7322f2e8fdf376d4f13faa903ab97fbb923",
 }
 # The figures of blind/README.md, as (right, of): a floor, not a target.
 FLOORS = {
-    # 143 since issue 14 (was 144): with the Spanish examples in the same classifier, one question
-    # about a small child that also mentions a small body ranks wearing_pump above young_children
-    # (the message is about both). The Spanish words are kept apart (LanguageTokens); the ranking
-    # still moved, through the classifier's class weights and regularisation (blind/README.md).
-    "set1": {"topical": (143, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
-    "set2": {"topical": (128, 150), "not_covered": (35, 40), "followups": (21, 30), "dose_or_escalation": 2},
+    # Raised 2026-12-05 after the family-wording examples (data/nlu/family_wording.yml) and the set 6 round.
+    "set1": {"topical": (144, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
+    "set2": {"topical": (130, 150), "not_covered": (35, 40), "followups": (21, 30), "dose_or_escalation": 2},
     "set3": {"topical": (137, 150), "not_covered": (38, 40), "followups": (24, 30), "dose_or_escalation": 0},
-    "set4": {"topical": (138, 150), "not_covered": (36, 40), "followups": (20, 30), "dose_or_escalation": 0},
-    "set5": {"topical": (134, 150), "not_covered": (32, 40), "followups": (22, 30), "dose_or_escalation": 0},
+    "set4": {"topical": (139, 150), "not_covered": (36, 40), "followups": (21, 30), "dose_or_escalation": 0},
+    "set5": {"topical": (135, 150), "not_covered": (32, 40), "followups": (23, 30), "dose_or_escalation": 0},
+    "set6": {"topical": (141, 150), "not_covered": (35, 40), "followups": (29, 30), "dose_or_escalation": 1},
 }
 
 

@@ -93,14 +93,20 @@ def effect(
 
 
 def applying(
-    span: Span, index: ScopeIndex, categories: Dict[str, ContextCategory], readings: bool = False
+    span: Span,
+    index: ScopeIndex,
+    categories: Dict[str, ContextCategory],
+    readings: bool = False,
+    signal: Optional[str] = None,
 ) -> FrozenSet[str]:
-    """The context categories whose scope this mention lies in."""
+    """The context categories whose scope this mention (of `signal`, if known) lies in."""
     start, end = span
     found = set()
     for sc in index.near(span):
         if readings and not categories[sc.category].readings:
             continue
+        if signal in categories[sc.category].spares:
+            continue  # "gave glucagon, she's awake now": still glucagon given
         if start <= sc.cue[0] and sc.cue[1] <= end:
             continue  # the cue is part of the mention ("not breathing")
         # A mention inside the cue after its first word is its object ("do we

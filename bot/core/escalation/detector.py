@@ -216,7 +216,7 @@ def _signals(t: Text, lex: Lexicon, rules: Rules) -> Tuple[Signals, List[Reading
         concept = name[2:]
         if any(us < e and s < ue for us, ue in unless.get(concept, ())):
             continue
-        applied = applying((s, e), found_scopes, rules.context)
+        applied = applying((s, e), found_scopes, rules.context, signal=concept)
         level = together_cap(concept, applied, context_cap(applied, rules.context), rules.together)
         if level:
             _add(signals, concept, level, t.tokens[s].start)

@@ -52,6 +52,7 @@ class ContextCategory:
     effect: str  # "ignore": the mention does not count; "clinic": at most clinic
     readings: bool  # whether it applies to blood-sugar readings too
     stop_at_terminators: bool
+    spares: FrozenSet[str] = frozenset()  # signals the cue leaves alone
 
 
 @dataclass(frozen=True)
@@ -117,10 +118,13 @@ def _load(path: Path) -> Rules:
     for name in REQUIRED_CONCEPTS:
         if name not in concepts:
             raise s.error(f"concepts.{name}", "missing required concept")
+    known_signals = frozenset(concepts) | frozenset(READING_SIGNALS)
     context = {}
     for name, body in s.mapping(top["context"], "context", optional=None).items():
         field = f"context.{name}"
-        body = s.mapping(body, field, ("scope", "effect"), ("stop_at_comma", "readings", "stop_at_terminators"))
+        body = s.mapping(
+            body, field, ("scope", "effect"), ("stop_at_comma", "readings", "stop_at_terminators", "spares")
+        )
         flags = {
             k: body.get(k, default)
             for k, default in (("stop_at_comma", False), ("readings", True), ("stop_at_terminators", True))
@@ -135,8 +139,15 @@ def _load(path: Path) -> Rules:
             s.choice(body["effect"], f"{field}.effect", CONTEXT_EFFECTS),
             flags["readings"],
             flags["stop_at_terminators"],
+            frozenset(
+                _known(
+                    s,
+                    s.strings(body.get("spares") or [], f"{field}.spares", empty_ok=True),
+                    known_signals,
+                    f"{field}.spares",
+                )
+            ),
         )
-    known_signals = frozenset(concepts) | frozenset(READING_SIGNALS)
     return Rules(
         path=str(path),
         languages=languages,
