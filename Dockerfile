@@ -26,4 +26,5 @@ COPY web/package.json web/package-lock.json web/*.html web/*.css web/*.js web/
 RUN make train
 
 EXPOSE 5005 5055 8080 8081
-CMD ["rasa", "run", "--port", "5005", "--model", "models", "--endpoints", "deploy/endpoints.yml", "--credentials", "credentials.yml"]
+# `rasa run` through the project's launcher: the HTTP API only with a token, no TensorFlow for this model.
+CMD ["python", "-m", "bot.ops.rasa_server", "--interface", "0.0.0.0", "--port", "5005", "--model", "models", "--endpoints", "deploy/endpoints.yml", "--credentials", "credentials.yml"]

@@ -6,6 +6,7 @@ command line (where `ps` shows it to every user of the machine): it is read
 from RASA_API_TOKEN, or from the file named by RASA_API_TOKEN_FILE (a mounted
 secret), and handed to Rasa's own `rasa run` in memory. `make run` passes
 `--interface` from BIND_ADDRESS (default 127.0.0.1: this machine only).
+A model that uses no TensorFlow is served without loading it (tensorflow_free.py).
 """
 
 import os
@@ -41,6 +42,12 @@ def api_token(environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # Before anything imports Rasa (which imports TensorFlow): see bot/ops/tensorflow_free.py.
+    from bot.ops.tensorflow_free import keep_out
+
+    tensorflow = keep_out(argv)
+
     import logging
 
     import rasa.telemetry
@@ -56,7 +63,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    args = create_argument_parser().parse_args(["run", *(sys.argv[1:] if argv is None else argv)])
+    args = create_argument_parser().parse_args(["run", *argv])
     try:
         token = api_token()
     except TokenFileError as exc:
@@ -72,7 +79,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     rasa.telemetry.initialize_telemetry()
     configure_structlog(log_level)
     logging.getLogger(__name__).info(
-        "Rasa server on %s:%s; HTTP API %s", args.interface, args.port, "on (token)" if token else "off"
+        "Rasa server on %s:%s; HTTP API %s; %s",
+        args.interface,
+        args.port,
+        "on (token)" if token else "off",
+        tensorflow,
     )
     args.func(args)
     return 0

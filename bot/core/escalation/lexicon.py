@@ -52,6 +52,7 @@ READING_WORDS = (
     "verb_words",
     "verb_followers",
     "trailing_links",
+    "approx_after",
     "below_words",
     "above_words",
     "not_after",

@@ -267,7 +267,11 @@ class _Finder:
         if not subject and not decimal and value <= 12 and self.word_in(i - 1, "time_words"):
             return None  # a clock hour: "check her bg at 3"
         strong_unit = unit in self.rules.units["mgdl"] or unit in self.rules.units["mmol"]
+        approx = w["approx_after"].at(tokens, nxt) if nxt < len(tokens) else 0
+        nxt += approx  # "300 something": about 300, then what follows it
         clean_next = nxt >= len(tokens) or not tokens[nxt][0].isalpha() or bool(w["verb_followers"].at(tokens, nxt))
+        if approx and value <= th["ambiguous_max"]:
+            clean_next = False  # "30 something" may be an age: only a glucose word or a subject ties it
         if not strong_unit and not decimal and value < th["ambiguous_min"] and not clean_next:
             return None  # small whole numbers are mostly counts: "share for 2 phones"
         if plural and value < 40 and not (subject or self.anchored(i) or self.verb_form(i)):
