@@ -132,13 +132,16 @@ def needs_tensorflow(model: Path) -> List[str]:
     """The components of the model's prediction graph not known to run without TensorFlow."""
     with tarfile.open(model) as archive:
         for member in archive:
-            if member.name.endswith("metadata.json"):
+            if member.name in ("metadata.json", "./metadata.json"):  # the model's, not a component's
                 handle = archive.extractfile(member)
                 metadata = json.load(handle) if handle else {}
                 break
         else:
             return ["(no metadata.json in the model)"]
-    uses = {node.get("uses", "") for node in metadata.get("predict_schema", {}).get("nodes", {}).values()}
+    nodes = metadata.get("predict_schema", {}).get("nodes") if isinstance(metadata, dict) else None
+    if not isinstance(nodes, dict) or not nodes:
+        return ["(no prediction graph in metadata.json)"]
+    uses = {str(node.get("uses", "")) if isinstance(node, dict) else "" for node in nodes.values()}
     return sorted(u for u in uses if u not in TENSORFLOW_FREE and not u.startswith(OWN_PREFIX))
 
 
@@ -159,8 +162,8 @@ def keep_out(argv: Sequence[str]) -> str:
         return "TensorFlow loaded (no local model archive to check)"
     try:
         needed = needs_tensorflow(model)
-    except (OSError, tarfile.TarError, ValueError) as exc:
-        return f"TensorFlow loaded ({model.name} could not be read: {exc})"
+    except Exception as exc:  # noqa: BLE001 - any doubt about the model keeps TensorFlow, never stops the server
+        return f"TensorFlow loaded ({model.name} could not be checked: {exc})"
     if needed:
         return f"TensorFlow loaded ({model.name} uses {', '.join(needed)})"
     sys.meta_path.insert(0, _StandInFinder())

@@ -36,6 +36,12 @@ IN_TRAINING_BEFORE = {
     "good morning",
     "who do i call about supplies",
     "how big is the pump",  # batch I's writer (blind, 2026-12-04)
+    "who trains us on the pump",  # batch K's writer (blind, 2026-12-05); in data/nlu since 87c65fd
+    "what is the backup plan if the pump fails",  # batch K's writer; in data/nlu since 87c65fd
+}
+# Everyday questions a batch shares with a lexicon pattern older than the batch: coincidence.
+IN_LEXICON_BEFORE = {
+    "what should we do",  # batch K (2026-12-05); "what should @we do then" in en.yml since 118a375
 }
 # Issue 13 (item 4) changed the policy the batches were written under: a question
 # about doses or settings with no reading, sign or request to act now gets the calm
@@ -67,6 +73,7 @@ KNOWN_WRONG = {
     "batch_h.yml": (0, 0),
     "batch_i.yml": (0, 0),
     "batch_j.yml": (0, 0),
+    "batch_k.yml": (0, 0),
 }
 
 
@@ -120,7 +127,7 @@ def test_no_blind_phrasing_is_in_the_training_data_or_the_lexicons(path):
         for turn in c["turns"]:
             text = _norm(turn)
             assert text not in training or text in IN_TRAINING_BEFORE, f"{path.name}: {turn!r} is in data/nlu"
-            if len(text.split()) >= 4:  # a short turn ("45") may well be in a pattern
+            if len(text.split()) >= 4 and text not in IN_LEXICON_BEFORE:  # a short turn ("45") may well be in a pattern
                 assert text not in lexicons, f"{path.name}: {turn!r} is in knowledge/escalation"
 
 

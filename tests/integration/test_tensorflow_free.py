@@ -30,9 +30,11 @@ def archive(tmp_path, name, uses, mtime=None):
     path = tmp_path / name
     metadata = json.dumps({"predict_schema": {"nodes": {f"n{i}": {"uses": u} for i, u in enumerate(uses)}}}).encode()
     with tarfile.open(path, "w:gz") as tar:
-        info = tarfile.TarInfo("metadata.json")
-        info.size = len(metadata)
-        tar.addfile(info, io.BytesIO(metadata))
+        # A component's own "...metadata.json" comes first in real archives (DIET's is a list).
+        for name, body in (("components/train_X/X.data_example_metadata.json", b"[]"), ("metadata.json", metadata)):
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
     if mtime:
         os.utime(path, (mtime, mtime))
     return path
@@ -43,6 +45,8 @@ def test_a_model_with_a_neural_component_keeps_tensorflow(tmp_path):
     diet = archive(tmp_path, "diet.tar.gz", ["rasa.nlu.classifiers.diet_classifier.DIETClassifier"])
     assert needs_tensorflow(ours) == []
     assert needs_tensorflow(diet) == ["rasa.nlu.classifiers.diet_classifier.DIETClassifier"]
+    empty = archive(tmp_path, "empty.tar.gz", [])
+    assert needs_tensorflow(empty) == ["(no prediction graph in metadata.json)"]  # doubt keeps TensorFlow
 
 
 def test_the_model_checked_is_the_one_rasa_loads(tmp_path):

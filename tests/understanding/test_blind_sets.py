@@ -54,6 +54,8 @@ IN_TRAINING_BEFORE = {
     "6f907a40a736fa42f6374b87b4bf773ef0e35d42cbcc154e7dbb7293898e242f",
     # set 6 (written 2026-12-05 by a helper who never saw data/; the example is in data/nlu since 87c65fd)
     "b84e4acf0828201efa59fb70162ba7322f2e8fdf376d4f13faa903ab97fbb923",
+    # set 7 (written 2026-12-05 by a helper who never saw data/; the example is in data/nlu since 87c65fd)
+    "af1382bdf35f401d623a69055de0c87b77f88876ba0fcf36a716cfff5b74cf1c",
 }
 # The figures of blind/README.md, as (right, of): a floor, not a target.
 FLOORS = {
@@ -64,6 +66,7 @@ FLOORS = {
     "set4": {"topical": (139, 150), "not_covered": (36, 40), "followups": (21, 30), "dose_or_escalation": 0},
     "set5": {"topical": (135, 150), "not_covered": (32, 40), "followups": (23, 30), "dose_or_escalation": 0},
     "set6": {"topical": (141, 150), "not_covered": (35, 40), "followups": (29, 30), "dose_or_escalation": 1},
+    "set7": {"topical": (142, 150), "not_covered": (37, 40), "followups": (26, 30), "dose_or_escalation": 0},
 }
 
 

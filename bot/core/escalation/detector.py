@@ -175,6 +175,11 @@ def assess_turns(
     # ("can't keep him awake" | "tandem says 39": not 911, then "call the team").
     if RANK[both.level] > RANK[now.level] and (RANK[both.level] > RANK[before.level] or RANK[now.level] > 0):
         return replace(both, from_context=True)
+    # A sign told just after an emergency ("had to use glucagon" | "she's very sleepy"): the
+    # emergency goes on, and is said again (rules.yml `after_emergency`).
+    rules = rules or load_rules()
+    if before.level == both.level == "emergency" and now.signals & rules.after_emergency:
+        return replace(both, from_context=True)
     # A context cue sent on its own just before ("what if" | "his dexcom says 55"; "my
     # friend's kid" | "is 45"): a short previous turn with no sign of its own that changes
     # how this message reads can only be a cue (hypothetical, negated, someone else, past)

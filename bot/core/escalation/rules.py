@@ -78,6 +78,7 @@ class Rules:
     rules: Tuple[Rule, ...]
     evidence: FrozenSet[str]  # signals that let the classifier's escalation stand
     together: Tuple[ContextTogether, ...] = ()
+    after_emergency: FrozenSet[str] = frozenset()  # signs that keep an emergency of a moment ago going
 
     @property
     def signals(self) -> FrozenSet[str]:
@@ -100,7 +101,7 @@ def _load(path: Path) -> Rules:
         load_yaml(path),
         "",
         ("languages", "units", "thresholds", "conversation", "context", "concepts", "evidence", "rules"),
-        ("context_together",),
+        ("context_together", "after_emergency"),
     )
     languages = s.strings(top["languages"], "languages")
     units_raw = s.mapping(top["units"], "units", ("mmol_to_mgdl", "mgdl", "mgdl_weak", "mmol"))
@@ -164,6 +165,14 @@ def _load(path: Path) -> Rules:
             )
         ),
         together=_together(s, top.get("context_together") or [], context, known_signals),
+        after_emergency=frozenset(
+            _known(
+                s,
+                s.strings(top.get("after_emergency") or [], "after_emergency", empty_ok=True),
+                known_signals,
+                "after_emergency",
+            )
+        ),
     )
 
 

@@ -134,6 +134,13 @@ def _followup(
     asks: bool,
 ) -> Optional[str]:
     own = [t for t in about if t != previous]
+    if previous and asks and "refers_back" in names and names & {"next", "previous"}:
+        # "do we need to do anything before that": what to do around the previous topic, not the
+        # step before it (the words that point back overlap the cue).
+        back = [(s, e) for n, s, e in reading.hits if n == "refers_back"]
+        cues = [(s, e) for n, s, e in reading.hits if n in ("next", "previous")]
+        if any(bs < ce and cs < be for bs, be in back for cs, ce in cues):
+            return previous
     if "after_step" in names and (previous or own):
         # "and once we pick one?": the step after the one the cue names (or the previous topic),
         # unless the message asks about a topic of its own outside the cue ("... where do we get it").
