@@ -298,3 +298,19 @@ def test_confusion_while_blood_sugar_is_talked_about_is_an_emergency_unless_a_re
 )
 def test_a_past_low_or_high_that_is_over_is_for_the_record_but_not_a_past_faint(text, level):
     assert assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        # Asking whether to call after telling a concern: the answer is yes, call (never silence).
+        ("she wont wake up, is that something to call about?", "emergency"),
+        ("his sugar is 45 should we call or just wait", "clinic"),
+        ("been low a lot this week, enough to call or wait for the visit?", "clinic"),
+        ("tiene 45 y esta temblando, es suficiente para llamar?", "clinic"),
+        # A number to call, asked alone, is no concern.
+        ("what number do i use to call the clinic", "none"),
+    ],
+)
+def test_asking_whether_to_call_never_hides_the_concern_told_with_it(text, level):
+    assert assess(text).level == level

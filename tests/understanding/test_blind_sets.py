@@ -56,6 +56,8 @@ IN_TRAINING_BEFORE = {
     "b84e4acf0828201efa59fb70162ba7322f2e8fdf376d4f13faa903ab97fbb923",
     # set 7 (written 2026-12-05 by a helper who never saw data/; the example is in data/nlu since 87c65fd)
     "af1382bdf35f401d623a69055de0c87b77f88876ba0fcf36a716cfff5b74cf1c",
+    "cd4e5c86af8ad7d08adb56799c3dff32b07d44ec89ed419dc1cdfb97c6cd8af4",  # set 8, in data/nlu since 87c65fd
+    "45f0bebf60916d5f28da44aa913705433f6ea1ac6fead6dec4b4ccbe7d1d8ae5",  # set 8, in data/nlu since 87c65fd
 }
 # The figures of blind/README.md, as (right, of): a floor, not a target.
 FLOORS = {
@@ -67,6 +69,7 @@ FLOORS = {
     "set5": {"topical": (135, 150), "not_covered": (32, 40), "followups": (23, 30), "dose_or_escalation": 0},
     "set6": {"topical": (141, 150), "not_covered": (35, 40), "followups": (29, 30), "dose_or_escalation": 1},
     "set7": {"topical": (142, 150), "not_covered": (37, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    "set8": {"topical": (128, 150), "not_covered": (34, 40), "followups": (27, 30), "dose_or_escalation": 0},
 }
 
 
