@@ -75,6 +75,7 @@ KNOWN_WRONG = {
     "batch_j.yml": (0, 0),
     "batch_k.yml": (0, 0),
     "batch_l.yml": (0, 0),
+    "batch_m.yml": (0, 0),
 }
 
 
@@ -85,6 +86,8 @@ ANSWERED_ON_AN_EARLIER_TURN = {
     "checked ketones | small",
     "checked ketones like u said | moderate",
     "i think i bolused twice | for breakfast, hes ok right now",
+    "she threw up | sugar is 210",
+    "pod fell off | at recess",
 }
 
 
