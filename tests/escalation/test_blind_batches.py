@@ -76,6 +76,7 @@ KNOWN_WRONG = {
     "batch_k.yml": (0, 0),
     "batch_l.yml": (0, 0),
     "batch_m.yml": (0, 0),
+    "batch_n.yml": (0, 0),
 }
 
 
@@ -88,6 +89,8 @@ ANSWERED_ON_AN_EARLIER_TURN = {
     "i think i bolused twice | for breakfast, hes ok right now",
     "she threw up | sugar is 210",
     "pod fell off | at recess",
+    "ketone strip says | small",
+    "my daughter threw up | sugar is 190 no ketones",
 }
 
 
