@@ -85,13 +85,6 @@ class ScopeIndex:
         return list(seen.values())
 
 
-def effect(
-    span: Span, index: ScopeIndex, categories: Dict[str, ContextCategory], readings: bool = False
-) -> Optional[str]:
-    """The highest level this mention may reach: "emergency", "clinic" or None (ignored)."""
-    return cap(applying(span, index, categories, readings), categories)
-
-
 def applying(
     span: Span,
     index: ScopeIndex,
@@ -119,19 +112,17 @@ def applying(
     return frozenset(found)
 
 
-def cap(applied: FrozenSet[str], categories: Dict[str, ContextCategory]) -> Optional[str]:
-    """What the categories on a mention allow: None (ignored), "clinic" or "emergency"."""
+def level(
+    signal: Optional[str],
+    applied: FrozenSet[str],
+    categories: Dict[str, ContextCategory],
+    together: Sequence[ContextTogether] = (),
+) -> Optional[str]:
+    """The highest level a mention of `signal` in the scope of the `applied` categories may reach:
+    None (ignored), "clinic" or "emergency". Cues that together say more than each can drop it
+    ("last week" and "fine since" on a low)."""
     if any(categories[c].effect == "ignore" for c in applied):
         return None
+    if any(t.effect == "ignore" and signal in t.signals and t.cues <= applied for t in together):
+        return None
     return "clinic" if applied else "emergency"
-
-
-def together_cap(
-    signal: str, applied: FrozenSet[str], level: Optional[str], together: Sequence[ContextTogether]
-) -> Optional[str]:
-    """`level` for `signal`, lowered by cues that together say more than each ("last week" and
-    "fine since" on a low: ignored)."""
-    for t in together:
-        if level is not None and signal in t.signals and t.cues <= applied:
-            level = None if t.effect == "ignore" else min(level, "clinic", key=("clinic", "emergency").index)
-    return level

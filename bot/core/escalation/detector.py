@@ -25,8 +25,7 @@ import functools
 from dataclasses import dataclass, field, replace
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
-from bot.core.escalation.context import ScopeIndex, applying, scopes, together_cap
-from bot.core.escalation.context import cap as context_cap
+from bot.core.escalation.context import ScopeIndex, applying, level, scopes
 from bot.core.escalation.lexicon import Lexicon, Text, load_lexicon
 from bot.core.escalation.readings import Reading, find_readings, meter_flags
 from bot.core.escalation.rules import RANK, Rules, load_rules
@@ -215,44 +214,42 @@ def _signals(t: Text, lex: Lexicon, rules: Rules) -> Tuple[Signals, List[Reading
         if name.startswith("u:"):
             unless.setdefault(name[2:], []).append((s, e))
     signals: Signals = {}
+
+    def add(name: str, applied: FrozenSet[str], pos: int) -> None:
+        found = level(name, applied, rules.context, rules.together)
+        if found:
+            _add(signals, name, found, pos)
+
     for name, s, e in hits:
         if not name.startswith("c:"):
             continue
         concept = name[2:]
         if any(us < e and s < ue for us, ue in unless.get(concept, ())):
             continue
-        applied = applying((s, e), found_scopes, rules.context, signal=concept)
-        level = together_cap(concept, applied, context_cap(applied, rules.context), rules.together)
-        if level:
-            _add(signals, concept, level, t.tokens[s].start)
+        add(concept, applying((s, e), found_scopes, rules.context, signal=concept), t.tokens[s].start)
 
     def applied_at(offset: int) -> FrozenSet[str]:
         i = t.token_at(offset)
         return applying((i, i + 1), found_scopes, rules.context, readings=True)
 
-    def add_reading(name: str, applied: FrozenSet[str], pos: int) -> None:
-        level = together_cap(name, applied, context_cap(applied, rules.context), rules.together)
-        if level:
-            _add(signals, name, level, pos)
-
     kept = []
     low, high = rules.thresholds["low_mgdl"], rules.thresholds["high_mgdl"]
     for r in find_readings(t.repaired, rules, lex.reading_words):
         applied = applied_at(r.pos)
-        if context_cap(applied, rules.context) is None:
-            continue
+        if level(None, applied, rules.context) is None:
+            continue  # a number a cue drops ("what if she is 50"), whatever it would signal
         kept.append(r)
         if r.low_check is not None and r.low_check < low:
-            add_reading("reading_low", applied, r.pos)
+            add("reading_low", applied, r.pos)
         if r.high_check is not None and r.high_check > high:
-            add_reading("reading_high", applied, r.pos)
+            add("reading_high", applied, r.pos)
         if r.unit_unclear:
-            add_reading("unit_unclear", applied, r.pos)
+            add("unit_unclear", applied, r.pos)
         elif r.low_check is not None and r.high_check is not None and low <= r.low_check and r.high_check <= high:
-            add_reading("reading_in_range", applied, r.pos)  # a number that says "no concern"
+            add("reading_in_range", applied, r.pos)  # a number that says "no concern"
     for name, pos in zip(("meter_hi", "meter_lo"), meter_flags(t.repaired, lex.regexes), strict=False):
         if pos is not None:
-            add_reading(name, applied_at(pos), pos)
+            add(name, applied_at(pos), pos)
     return signals, kept
 
 

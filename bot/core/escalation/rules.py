@@ -140,14 +140,7 @@ def _load(path: Path) -> Rules:
             s.choice(body["effect"], f"{field}.effect", CONTEXT_EFFECTS),
             flags["readings"],
             flags["stop_at_terminators"],
-            frozenset(
-                _known(
-                    s,
-                    s.strings(body.get("spares") or [], f"{field}.spares", empty_ok=True),
-                    known_signals,
-                    f"{field}.spares",
-                )
-            ),
+            _signal_set(s, body.get("spares"), known_signals, f"{field}.spares"),
         )
     return Rules(
         path=str(path),
@@ -159,21 +152,15 @@ def _load(path: Path) -> Rules:
         conversation_turns=s.whole(conv["turns"], "conversation.turns"),
         conversation_minutes=s.number(conv["minutes"], "conversation.minutes"),
         rules=_rules(s, top["rules"], frozenset(concepts) | frozenset(READING_SIGNALS)),
-        evidence=frozenset(
-            _known(
-                s, s.strings(top["evidence"], "evidence"), frozenset(concepts) | frozenset(READING_SIGNALS), "evidence"
-            )
-        ),
+        evidence=frozenset(_known(s, s.strings(top["evidence"], "evidence"), known_signals, "evidence")),
         together=_together(s, top.get("context_together") or [], context, known_signals),
-        after_emergency=frozenset(
-            _known(
-                s,
-                s.strings(top.get("after_emergency") or [], "after_emergency", empty_ok=True),
-                known_signals,
-                "after_emergency",
-            )
-        ),
+        after_emergency=_signal_set(s, top.get("after_emergency"), known_signals, "after_emergency"),
     )
+
+
+def _signal_set(s: Shape, raw, known: FrozenSet[str], field: str) -> FrozenSet[str]:
+    """An optional list of signal names (none given: empty), each one rules.yml defines."""
+    return frozenset(_known(s, s.strings(raw or [], field, empty_ok=True), known, field))
 
 
 def _together(s: Shape, raw, context: Dict[str, ContextCategory], known: FrozenSet[str]) -> Tuple[ContextTogether, ...]:

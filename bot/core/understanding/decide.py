@@ -145,15 +145,15 @@ def _followup(
         # "and once we pick one?": the step after the one the cue names (or the previous topic),
         # unless the message asks about a topic of its own outside the cue ("... where do we get it").
         spans = [(s, e) for n, s, e in reading.hits if n == "after_step"]
-        inside = {
-            n[len("about:") :]
-            for n, s, e in reading.hits
-            if n.startswith("about:") and any(a <= s < b for a, b in spans)
-        }
-        outside = [t for t in own if any(not any(a <= s < b for a, b in spans) for s in about[t])]
+
+        def in_cue(start: int) -> bool:
+            return any(a <= start < b for a, b in spans)
+
+        outside = [t for t in own if not all(in_cue(s) for s in about[t])]
         if outside:
             return outside[0]
-        for base in [*(t for t in own if t in inside), previous]:
+        inside = [t for t in own if any(in_cue(s) for s in about[t])]
+        for base in [*inside, previous]:
             moved = _along(base, 1, rules) if base else None
             if moved:
                 return moved
