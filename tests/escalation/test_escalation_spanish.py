@@ -867,3 +867,17 @@ def test_speech_lost_stiff_jaw_and_cousins(text, level):
 )
 def test_greetings_doses_given_twice_and_a_while_ago(text, level):
     assert assess(text, language="es").level == level
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        # Spanish twins of round 12-14 English concepts
+        ("esta temblando 55", "clinic"),  # a sign and then the number ("shaky 55")
+        ("la canula esta afuera y tiene 300", "clinic"),  # the cannula is out
+        ("vamos a emergencias o les llamo primero?", "none"),  # asking where to go is no sign
+        ("no despierta, vamos a emergencias o les llamo?", "emergency"),  # what is told with it decides
+    ],
+)
+def test_spanish_twins_of_the_english_round_12_to_14_concepts(text, level):
+    assert assess(text).level == level
