@@ -15,8 +15,9 @@ from bot.core.understanding.lexicon import load_lexicon
 from bot.core.understanding.rules import load_rules
 
 
-def ranking(*topics):
-    return [(f"ask_{t}", 0.9 - 0.1 * i) for i, t in enumerate(topics)]
+def ranking(*topics, first=0.7):
+    """The classifier's ranking; its first below rules.yml's classifier_alone unless said."""
+    return [(f"ask_{t}", first - 0.1 * i) for i, t in enumerate(topics)]
 
 
 SOCIAL = [("greet", 0.6), ("thanks", 0.3)]
@@ -41,6 +42,25 @@ def test_the_classifier_topic_is_refused_when_the_message_is_not_about_it():
     found = understand("does the pump come in purple", ranking("wearing_pump"))
     assert found.intent == NOT_COVERED and found.theme == "general"
     assert understand("what colour is the sky", ranking("wearing_pump")).intent == "nlu_fallback"
+
+
+def test_an_all_but_certain_classifier_answers_what_the_words_do_not_show():
+    rules = load_rules()
+    text = "does the pump come in purple"  # no topic's words
+    sure = understand(text, ranking("wearing_pump", first=rules.classifier_alone))
+    assert sure.topics == ("wearing_pump",) and sure.how == "classifier"
+    assert understand(text, ranking("wearing_pump", first=rules.classifier_alone - 0.01)).intent == NOT_COVERED
+    # A theme the materials do not cover is still not answered with a topic, however sure.
+    assert understand("can he go swimming with the pump on", ranking("wearing_pump", first=1.0)).intent == NOT_COVERED
+
+
+def test_the_classifier_overrules_the_words_only_when_all_but_certain():
+    rules = load_rules()
+    text = "we chose our pump, who do we tell"  # choosing_pump's words; ordering's question
+    assert understand(text, ranking("ordering_pump", first=rules.classifier_overrules - 0.01)).topics == (
+        "choosing_pump",
+    )
+    assert understand(text, ranking("ordering_pump", first=rules.classifier_overrules)).topics == ("ordering_pump",)
 
 
 def test_among_topics_the_message_is_about_the_classifier_orders():
@@ -146,6 +166,8 @@ def _edit(path, change):
         (lambda d: d["themes"]["water"].update(who="the_plumber"), "themes.water.who"),
         (lambda d: d["themes"].pop("general"), "themes"),
         (lambda d: d.pop("max_topics"), "max_topics"),
+        (lambda d: d.update(classifier_alone=0.3), "classifier_alone"),
+        (lambda d: d.update(classifier_overrules="high"), "classifier_overrules"),
     ],
 )
 def test_a_broken_rules_file_names_the_file_and_field(understanding_copy, change, field):

@@ -3,8 +3,9 @@ question the materials do not answer, or what the classifier made of it.
 
 The NLU classifier ranks; this decides. A topic is answered only when the
 message is about it (an `about` pattern of the topic matches, or the escalation
-detector found a question about doses, which is about doses). The classifier's
-ranking orders the topics a message is about. A theme the materials do not
+detector found a question about doses, which is about doses), or when the
+classifier is all but certain (rules.yml: classifier_alone, classifier_overrules).
+The classifier's ranking orders the topics a message is about. A theme the materials do not
 cover wins over a topic unless it yields to it. Follow-ups need the topic of the
 family's previous message; "and after that" also works from a topic the message
 names itself ("after the saline week, what's next").
@@ -72,11 +73,16 @@ def _understand(
     theme = None if dose_question else _theme(reading, candidates, about, clause_of, asking, rules)
     if theme:
         return Understanding(NOT_COVERED, theme=theme, how="not_covered")
+    sure = _classifier_sure(ranking, rules.classifier_overrules if candidates else rules.classifier_alone)
     if candidates:
         topics = _two_questions(candidates, about, clause_of, asking) if rules.max_topics > 1 else ()
         if topics:
             return Understanding(topic_intent(topics[0]), topics, how="two_topics")
+        if sure and sure not in about:
+            return Understanding(topic_intent(sure), (sure,), how="classifier")
         return Understanding(topic_intent(candidates[0]), (candidates[0],), how="topic")
+    if sure:
+        return Understanding(topic_intent(sure), (sure,), how="classifier")
 
     top = ranking[0][0] if ranking else FALLBACK
     if top.startswith(TOPIC_PREFIX) or top == FALLBACK or top == "out_of_scope":
@@ -85,6 +91,13 @@ def _understand(
         if top.startswith(TOPIC_PREFIX):
             return Understanding(FALLBACK)  # a topic the message is not about
     return Understanding(top)
+
+
+def _classifier_sure(ranking: Sequence[Tuple[str, float]], threshold: float) -> Optional[str]:
+    """The classifier's first topic when it is at least this sure (rules.yml says why)."""
+    if ranking and ranking[0][0].startswith(TOPIC_PREFIX) and ranking[0][1] >= threshold:
+        return ranking[0][0][len(TOPIC_PREFIX) :]
+    return None
 
 
 def _about(reading: Reading) -> Dict[str, List[int]]:

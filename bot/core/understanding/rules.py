@@ -27,6 +27,8 @@ class Rules:
     languages: Tuple[str, ...]
     max_topics: int
     followup_minutes: float
+    classifier_alone: float  # a topic no `about` pattern shows is answered when the classifier is this sure
+    classifier_overrules: float  # and overrules the topic the words show when this sure
     sequences: Dict[str, Tuple[str, ...]]
     lists: Dict[str, Tuple[str, ...]]
     referrals: Tuple[str, ...]
@@ -48,7 +50,17 @@ def _load(path: Path) -> Rules:
     top = s.mapping(
         load_yaml(path),
         "",
-        ("languages", "max_topics", "followup_minutes", "sequences", "lists", "referrals", "themes"),
+        (
+            "languages",
+            "max_topics",
+            "followup_minutes",
+            "classifier_alone",
+            "classifier_overrules",
+            "sequences",
+            "lists",
+            "referrals",
+            "themes",
+        ),
     )
     topics = tuple(get_knowledge().by_id)
 
@@ -83,9 +95,18 @@ def _load(path: Path) -> Rules:
         languages=s.strings(top["languages"], "languages"),
         max_topics=s.whole(top["max_topics"], "max_topics", 1),
         followup_minutes=s.number(top["followup_minutes"], "followup_minutes"),
+        classifier_alone=_confidence(s, top["classifier_alone"], "classifier_alone"),
+        classifier_overrules=_confidence(s, top["classifier_overrules"], "classifier_overrules"),
         sequences=sequences,
         lists=lists,
         referrals=referrals,
         themes=themes,
         topics=topics,
     )
+
+
+def _confidence(s: Shape, value, field: str) -> float:
+    number = s.number(value, field)
+    if not 0.5 <= number <= 1.0:  # below 0.5 a second topic could be as likely
+        raise s.error(field, f"expected a confidence between 0.5 and 1.0, got {value!r}")
+    return number
