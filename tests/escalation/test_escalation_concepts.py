@@ -314,3 +314,35 @@ def test_a_past_low_or_high_that_is_over_is_for_the_record_but_not_a_past_faint(
 )
 def test_asking_whether_to_call_never_hides_the_concern_told_with_it(text, level):
     assert assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    "turns, level",
+    [
+        # Glucagon named, then "it" given: past forms only, so a question how or when stays calm.
+        (["question about the baqsimi", "we had to use it an hour ago"], "emergency"),
+        (["glucagon pen", "gave it to him, he is coming round"], "emergency"),
+        (["the glucagon kit is out, he is not eating, can we give it"], "emergency"),
+        (["when do we give the glucagon pen"], "none"),
+        (["we keep a glucagon kit in the car but have never used it"], "none"),
+        # A number of unclear unit with a child too sleepy or unable to drink: taken for the low.
+        (["bg 24 and she will not drink her juice"], "emergency"),
+        # Cannot say his own name, acting very odd: confusion.
+        (["he is acting very odd, sugar 50"], "emergency"),
+        (["dexcom 52 and she cant tell me her name"], "emergency"),
+        (["i cant tell you her name, the nurse who called"], "none"),
+        # Planning questions: "if she vomits", "if his numbers keep", how likely, what an alarm means.
+        (["if he vomits and has ketones should we go to the er or call you"], "none"),
+        (["if he throws up again should we call, he threw up this morning"], "clinic"),
+        (["if her sugars keep going under 70 most days do we call"], "none"),
+        (["are ketones less likely with a pump"], "none"),
+        (["what does it mean when the pump shows an occlusion alarm"], "none"),
+        # A setting that does too little is a calm dose question, not a weak child.
+        (["his carb ratio seems too weak, how do i change it"], "none"),
+        (["she is so weak and shaky, 48"], "emergency"),
+        # Lows told with how often, after the number.
+        (["she drops to 62 some mornings"], "clinic"),
+    ],
+)
+def test_round_15_concepts(turns, level):
+    assert assess_turns(turns[-1], turns[:-1]).level == level

@@ -881,3 +881,24 @@ def test_greetings_doses_given_twice_and_a_while_ago(text, level):
 )
 def test_spanish_twins_of_the_english_round_12_to_14_concepts(text, level):
     assert assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    "turns, level",
+    [
+        # Spanish twins of round 15 (English: test_escalation_concepts.test_round_15_concepts).
+        (["una duda del glucagon", "ya tuvimos que ponerselo"], "emergency"),
+        (["sacamos el glucagon porque no quiere comer, se lo ponemos?"], "emergency"),
+        (["cuando le ponemos el glucagon?"], "none"),
+        (["tenemos el glucagon en la mochila pero nunca lo hemos usado"], "none"),
+        (["glucosa 22 y no quiere tomar su jugo"], "emergency"),
+        (["tiene 50 y no me puede decir su nombre"], "emergency"),
+        (["la proporcion de carbohidratos esta muy debil, como la cambio"], "none"),
+        (["son mas comunes las cetonas con la bomba?"], "none"),
+        (["anda bajando a 60 casi todas las mananas"], "clinic"),
+        # "si" may be "sí" (yes) without its accent: a plain "si vomita" stays a concern.
+        (["si vomita y tiene cetonas les llamamos o vamos al 911?"], "clinic"),
+    ],
+)
+def test_round_15_spanish(turns, level):
+    assert assess_turns(turns[-1], turns[:-1], language="es").level == level

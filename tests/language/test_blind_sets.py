@@ -65,10 +65,11 @@ FLOORS = {
     "es_set6.yml": {"topical": 113, "emergency": 41, "clinic": 42, "false_alarms": 1, "in_spanish": 84},
     "es_set7.yml": {"topical": 119, "emergency": 42, "clinic": 43, "false_alarms": 0, "in_spanish": 85},
     "es_set8.yml": {"topical": 119, "emergency": 40, "clinic": 41, "false_alarms": 0, "in_spanish": 81},
-    "es_set9.yml": {"topical": 112, "emergency": 38, "clinic": 38, "false_alarms": 0, "in_spanish": 76},
+    "es_set9.yml": {"topical": 113, "emergency": 38, "clinic": 38, "false_alarms": 0, "in_spanish": 76},
     "es_set10.yml": {"topical": 107, "emergency": 38, "clinic": 38, "false_alarms": 0, "in_spanish": 76},
     "es_set11.yml": {"topical": 110, "emergency": 38, "clinic": 39, "false_alarms": 0, "in_spanish": 77},
     "es_set12.yml": {"topical": 112, "emergency": 38, "clinic": 38, "false_alarms": 0, "in_spanish": 76},
+    "es_set13.yml": {"topical": 105, "emergency": 40, "clinic": 41, "false_alarms": 0, "in_spanish": 81},
 }
 
 

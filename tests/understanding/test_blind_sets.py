@@ -25,6 +25,10 @@ SIZES = {"topical": 75, "not_covered": 20, "conversations": 15}
 # Kept as SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set
 # still to be run.
 IN_TRAINING_BEFORE = {
+    # set 9 (written 2026-12-05 by a helper who never saw data/; all three in data/nlu since 87c65fd, 2026-11-22)
+    "ad3bd089ee94ec787717f1408bfd5e87268e5c6e073998159046b0ec92689661",
+    "7792ad6621c2b3c011b274b2389f1e9dba49099f0d6ef0d8b38cc657642d4c43",
+    "c06bcc315b2b17e7de2b901f7e8e881b6acdb6759d864544391a4aa80f8afdef",
     hashlib.sha256(b"what if the pump breaks").hexdigest(),
     hashlib.sha256(b"what happens at the second pump appointment").hexdigest(),
     hashlib.sha256(b"who trains us on the pump").hexdigest(),
@@ -61,15 +65,17 @@ IN_TRAINING_BEFORE = {
 }
 # The figures of blind/README.md, as (right, of): a floor, not a target.
 FLOORS = {
-    # Raised 2026-12-05 after the family-wording examples (data/nlu/family_wording.yml) and the set 6 round.
-    "set1": {"topical": (144, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
-    "set2": {"topical": (130, 150), "not_covered": (35, 40), "followups": (21, 30), "dose_or_escalation": 2},
-    "set3": {"topical": (137, 150), "not_covered": (38, 40), "followups": (24, 30), "dose_or_escalation": 0},
-    "set4": {"topical": (139, 150), "not_covered": (36, 40), "followups": (21, 30), "dose_or_escalation": 0},
-    "set5": {"topical": (135, 150), "not_covered": (32, 40), "followups": (23, 30), "dose_or_escalation": 0},
-    "set6": {"topical": (141, 150), "not_covered": (35, 40), "followups": (29, 30), "dose_or_escalation": 1},
-    "set7": {"topical": (142, 150), "not_covered": (37, 40), "followups": (26, 30), "dose_or_escalation": 0},
-    "set8": {"topical": (128, 150), "not_covered": (34, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    # Raised 2026-12-05 after the family-wording examples (data/nlu/family_wording.yml) and the set 6 round,
+    # and again after round 15 (the classifier thresholds of rules.yml, four more not-covered themes).
+    "set1": {"topical": (144, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    "set2": {"topical": (138, 150), "not_covered": (36, 40), "followups": (21, 30), "dose_or_escalation": 1},
+    "set3": {"topical": (143, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
+    "set4": {"topical": (140, 150), "not_covered": (38, 40), "followups": (25, 30), "dose_or_escalation": 0},
+    "set5": {"topical": (141, 150), "not_covered": (33, 40), "followups": (25, 30), "dose_or_escalation": 0},
+    "set6": {"topical": (141, 150), "not_covered": (38, 40), "followups": (30, 30), "dose_or_escalation": 0},
+    "set7": {"topical": (145, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    "set8": {"topical": (132, 150), "not_covered": (36, 40), "followups": (28, 30), "dose_or_escalation": 0},
+    "set9": {"topical": (147, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 0},
 }
 
 

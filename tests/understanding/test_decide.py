@@ -193,3 +193,26 @@ def test_a_broken_lexicon_names_the_file_and_field(understanding_copy, change, f
     with pytest.raises(KnowledgeError) as err:
         load_lexicon("en", load_rules(), path)
     assert "en.yml" in str(err.value) and field in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text, theme",
+    [
+        ("what would our deductible be for the pump", "cost"),
+        ("is there a group where parents of pump kids meet", "support_and_peers"),
+        ("can we do the visits by video call", "video_visits"),
+        ("how old should she be to manage her pump without us", "growing_up_with_the_pump"),
+        ("when is he eligible for a new pump, his is 4 years old", "upgrades_and_warranty"),
+    ],
+)
+def test_themes_the_materials_do_not_cover(text, theme):
+    # The classifier's favourite topic does not turn these into a topic answer.
+    found = understand(text, ranking("insurance", "followup", first=0.95))
+    assert found.intent == NOT_COVERED and found.theme == theme
+
+
+def test_an_ordinal_follows_a_list_even_unasked():
+    assert understand("and the 2nd one", ranking("greet"), previous="insurance").topics == ("choosing_pump",)
+    assert understand("the third one", ranking("greet"), previous="four_phases").topics == ("education_visit",)
+    # A longer message that only mentions an ordinal is not a follow-up.
+    assert understand("the first one was great thank you", SOCIAL, previous="four_phases").how != "followup"

@@ -187,16 +187,19 @@ def _followup(
                     return moved
             if own:  # "will the settings change after that": its own topic; the cue says when
                 return own[0]
-    if previous is None or not asks or reading.words > lex.max_followup_words:
+    if previous is None or reading.words > lex.max_followup_words:
         return None
-    if "refers_back" in names:
-        return previous  # "who do i call with questions about that": the previous topic, whatever else it names
     ordinal = next((n[len("ord:") :] for n in sorted(names) if n.startswith("ord:")), None)
-    if ordinal and previous in rules.lists and not own:
+    bare = asks or _continues(reading, lex) or reading.words <= 3  # "and the second one", "the 3rd one"
+    if ordinal and bare and previous in rules.lists and not own:
         items = rules.lists[previous]
         index = -1 if ordinal == "last" else int(ordinal) - 1
         if -len(items) <= index < len(items):
-            return items[index]  # "the third one" after a numbered list
+            return items[index]  # "the third one" after a numbered list, asked or not ("and the second one")
+    if not asks:
+        return None
+    if "refers_back" in names:
+        return previous  # "who do i call with questions about that": the previous topic, whatever else it names
     if previous in about and (not own or _continues(reading, lex) or "back" in names):
         return previous  # a short question that names the previous topic again, or points back
     if own or any(n.startswith("theme:") for n in names):
