@@ -342,6 +342,15 @@ def test_asking_whether_to_call_never_hides_the_concern_told_with_it(text, level
         (["she is so weak and shaky, 48"], "emergency"),
         # Lows told with how often, after the number.
         (["she drops to 62 some mornings"], "clinic"),
+        # What a pump or another carer can do with glucagon; how hot before insulin spoils; at what point.
+        (["does any pump deliver glucagon"], "none"),
+        (["can the teacher give it, the glucagon, if he is at school"], "none"),
+        (["how long can insulin sit in a hot car before it is ruined"], "none"),
+        (["at what point should we phone about highs"], "none"),
+        # ... but a question and then the child now, after a comma, is the child now.
+        (["when are we supposed to call, she is at 44"], "clinic"),
+        (["how do you treat a low, hes 52 and sweaty"], "clinic"),
+        (["at what point do we call, shes 41 and wont wake up"], "emergency"),
     ],
 )
 def test_round_15_concepts(turns, level):

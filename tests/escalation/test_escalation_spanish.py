@@ -896,6 +896,9 @@ def test_spanish_twins_of_the_english_round_12_to_14_concepts(text, level):
         (["la proporcion de carbohidratos esta muy debil, como la cambio"], "none"),
         (["son mas comunes las cetonas con la bomba?"], "none"),
         (["anda bajando a 60 casi todas las mananas"], "clinic"),
+        # Una pregunta y luego el niño ahora, tras una coma.
+        (["cuando hay que llamarles, tiene 43"], "clinic"),
+        (["como se trata un bajo, anda en 48 y sudando"], "clinic"),
         # "si" may be "sí" (yes) without its accent: a plain "si vomita" stays a concern.
         (["si vomita y tiene cetonas les llamamos o vamos al 911?"], "clinic"),
     ],

@@ -25,6 +25,10 @@ SIZES = {"topical": 75, "not_covered": 20, "conversations": 15}
 # Kept as SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set
 # still to be run.
 IN_TRAINING_BEFORE = {
+    # set 10 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd and 9225f7f)
+    "bd8968702f2e5816109796eeca564734396baaca97f2064bfbe06952ffc7e4b9",
+    "1a368f670468a02d3b9ce6d288fbc5c34e96c6fef3c5998eaffd76d19e5c9069",
+    "f78a8a82526e1638730ec44c61bdd6a68c8f96a2b7d114c2b08554b1b3a6e720",
     # set 9 (written 2026-12-05 by a helper who never saw data/; all three in data/nlu since 87c65fd, 2026-11-22)
     "ad3bd089ee94ec787717f1408bfd5e87268e5c6e073998159046b0ec92689661",
     "7792ad6621c2b3c011b274b2389f1e9dba49099f0d6ef0d8b38cc657642d4c43",
@@ -69,13 +73,14 @@ FLOORS = {
     # and again after round 15 (the classifier thresholds of rules.yml, four more not-covered themes).
     "set1": {"topical": (144, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
     "set2": {"topical": (138, 150), "not_covered": (36, 40), "followups": (21, 30), "dose_or_escalation": 1},
-    "set3": {"topical": (143, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
+    "set3": {"topical": (143, 150), "not_covered": (38, 40), "followups": (25, 30), "dose_or_escalation": 0},
     "set4": {"topical": (140, 150), "not_covered": (38, 40), "followups": (25, 30), "dose_or_escalation": 0},
     "set5": {"topical": (141, 150), "not_covered": (33, 40), "followups": (25, 30), "dose_or_escalation": 0},
     "set6": {"topical": (141, 150), "not_covered": (38, 40), "followups": (30, 30), "dose_or_escalation": 0},
     "set7": {"topical": (145, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
     "set8": {"topical": (132, 150), "not_covered": (36, 40), "followups": (28, 30), "dose_or_escalation": 0},
     "set9": {"topical": (147, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    "set10": {"topical": (138, 150), "not_covered": (37, 40), "followups": (27, 30), "dose_or_escalation": 1},
 }
 
 
