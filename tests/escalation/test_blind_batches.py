@@ -39,6 +39,7 @@ IN_TRAINING_BEFORE = {
     "who trains us on the pump",  # batch K's writer (blind, 2026-12-05); in data/nlu since 87c65fd
     "what is the backup plan if the pump fails",  # batch K's writer; in data/nlu since 87c65fd
     "will the educator go over sick days",  # batch O's writer (blind, 2026-12-05); in data/nlu since 9225f7f
+    "how do i reorder pump supplies",  # batch Q's writer (blind, 2026-12-05); in data/nlu since 87c65fd
 }
 # Everyday questions a batch shares with a lexicon pattern older than the batch: coincidence.
 IN_LEXICON_BEFORE = {
@@ -80,6 +81,7 @@ KNOWN_WRONG = {
     "batch_n.yml": (0, 0),
     "batch_o.yml": (0, 0),
     "batch_p.yml": (0, 0),
+    "batch_q.yml": (0, 0),
 }
 
 
@@ -94,6 +96,8 @@ ANSWERED_ON_AN_EARLIER_TURN = {
     "pod fell off | at recess",
     "ketone strip says | small",
     "my daughter threw up | sugar is 190 no ketones",
+    "pod came off | at soccer",
+    "hes been throwing up | sugar 210 ketones negative",
 }
 
 

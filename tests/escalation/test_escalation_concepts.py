@@ -355,3 +355,21 @@ def test_asking_whether_to_call_never_hides_the_concern_told_with_it(text, level
 )
 def test_round_15_concepts(turns, level):
     assert assess_turns(turns[-1], turns[:-1]).level == level
+
+
+@pytest.mark.parametrize(
+    "turns, level",
+    [
+        # A sign easing a moment after an emergency: the emergency goes on.
+        (["he is having a fit", "ok it seems to be slowing down"], "emergency"),
+        (["she is coming round now"], "none"),
+        # A sign told after a clinic concern repeats it; the family saying it is handled does not.
+        (["she vomited after lunch", "and now she feels sick again"], "clinic"),
+        (["she was 55 and sweaty", "ok juice worked, 121 now, thanks"], "none"),
+        # Someone without diabetes; whom to call in which case.
+        (["my son without diabetes has a stomach bug, his sister with t1d is 130"], "none"),
+        (["in which situations do we call 911"], "none"),
+    ],
+)
+def test_round_17_concepts(turns, level):
+    assert assess_turns(turns[-1], turns[:-1]).level == level

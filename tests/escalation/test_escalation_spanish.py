@@ -905,3 +905,16 @@ def test_spanish_twins_of_the_english_round_12_to_14_concepts(text, level):
 )
 def test_round_15_spanish(turns, level):
     assert assess_turns(turns[-1], turns[:-1], language="es").level == level
+
+
+@pytest.mark.parametrize(
+    "turns, level",
+    [
+        (["esta convulsionando", "ya se le esta calmando"], "emergency"),
+        (["le puse su bolo y la abuela tambien se lo puso"], "clinic"),
+        (["en que situaciones hay que llamar al 911?"], "none"),
+        (["cuando debemos llamar, tiene 41 y no despierta"], "emergency"),
+    ],
+)
+def test_round_17_spanish(turns, level):
+    assert assess_turns(turns[-1], turns[:-1], language="es").level == level

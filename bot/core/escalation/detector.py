@@ -179,6 +179,11 @@ def assess_turns(
     rules = rules or load_rules()
     if before.level == both.level == "emergency" and now.signals & rules.after_emergency:
         return replace(both, from_context=True)
+    # A sign told just after a clinic concern that alone is none ("he threw up" | "still feels sick"):
+    # the concern is still what the family is telling about; the reply repeats it (`before`, not the
+    # turns read as one: a cue of this turn must not reach back into the earlier one).
+    if now.level == "none" and before.level == "clinic" and now.signals & rules.after_concern:
+        return replace(before, from_context=True)
     # A context cue sent on its own just before ("what if" | "his dexcom says 55"; "my
     # friend's kid" | "is 45"): a short previous turn with no sign of its own that changes
     # how this message reads can only be a cue (hypothetical, negated, someone else, past)

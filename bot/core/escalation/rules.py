@@ -79,6 +79,7 @@ class Rules:
     evidence: FrozenSet[str]  # signals that let the classifier's escalation stand
     together: Tuple[ContextTogether, ...] = ()
     after_emergency: FrozenSet[str] = frozenset()  # signs that keep an emergency of a moment ago going
+    after_concern: FrozenSet[str] = frozenset()  # details that, told after a clinic concern, repeat it
 
     @property
     def signals(self) -> FrozenSet[str]:
@@ -101,7 +102,7 @@ def _load(path: Path) -> Rules:
         load_yaml(path),
         "",
         ("languages", "units", "thresholds", "conversation", "context", "concepts", "evidence", "rules"),
-        ("context_together", "after_emergency"),
+        ("context_together", "after_emergency", "after_concern"),
     )
     languages = s.strings(top["languages"], "languages")
     units_raw = s.mapping(top["units"], "units", ("mmol_to_mgdl", "mgdl", "mgdl_weak", "mmol"))
@@ -155,6 +156,7 @@ def _load(path: Path) -> Rules:
         evidence=frozenset(_known(s, s.strings(top["evidence"], "evidence"), known_signals, "evidence")),
         together=_together(s, top.get("context_together") or [], context, known_signals),
         after_emergency=_signal_set(s, top.get("after_emergency"), known_signals, "after_emergency"),
+        after_concern=_signal_set(s, top.get("after_concern"), known_signals, "after_concern"),
     )
 
 
