@@ -190,7 +190,8 @@ def _followup(
     if previous is None or reading.words > lex.max_followup_words:
         return None
     ordinal = next((n[len("ord:") :] for n in sorted(names) if n.startswith("ord:")), None)
-    bare = asks or _continues(reading, lex) or reading.words <= 3  # "and the second one", "the 3rd one"
+    # "and the second one", "the 3rd one", "the third one what is that about"
+    bare = asks or _continues(reading, lex) or reading.words <= 3 or _has_question_word(reading, lex)
     if ordinal and bare and previous in rules.lists and not own:
         items = rules.lists[previous]
         index = -1 if ordinal == "last" else int(ordinal) - 1
@@ -207,6 +208,11 @@ def _followup(
     if "back" in names:
         return previous
     return None
+
+
+def _has_question_word(reading: Reading, lex: Lexicon) -> bool:
+    words = {t.text for t in reading.tokens if t.is_word}
+    return any(len(q) == 1 and q[0] in words for q in lex.question_words if q[0] not in ("if", "any", "do", "is"))
 
 
 def _continues(reading: Reading, lex: Lexicon) -> bool:
