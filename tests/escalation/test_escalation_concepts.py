@@ -373,3 +373,19 @@ def test_round_15_concepts(turns, level):
 )
 def test_round_17_concepts(turns, level):
     assert assess_turns(turns[-1], turns[:-1]).level == level
+
+
+@pytest.mark.parametrize(
+    "turns, level",
+    [
+        # Round 18: a number of units asked for a reading; what number is too high; carbs after "for".
+        (["could he have 3 units for 310"], "clinic"),
+        (["which reading is too low to phone you about"], "none"),
+        (["we gave 2 units for 50 carbs at dinner"], "none"),
+        # The writer's own age only after a subject ("im 41 and my son"), not a device's number.
+        (["the dexcom says 41 and my son is slurring"], "emergency"),
+        (["im 41 and my son starts the pump next week"], "none"),
+    ],
+)
+def test_round_18_concepts(turns, level):
+    assert assess_turns(turns[-1], turns[:-1]).level == level

@@ -918,3 +918,8 @@ def test_round_15_spanish(turns, level):
 )
 def test_round_17_spanish(turns, level):
     assert assess_turns(turns[-1], turns[:-1], language="es").level == level
+
+
+def test_round_18_spanish_about_a_year_ago_is_history():
+    assert assess_turns("hace casi un ano se desmayo por un bajon, ya esta bien", [], language="es").level == "none"
+    assert assess_turns("hace como media hora se desmayo", [], language="es").level == "emergency"

@@ -72,6 +72,7 @@ FLOORS = {
     "es_set13.yml": {"topical": 106, "emergency": 40, "clinic": 41, "false_alarms": 0, "in_spanish": 81},
     "es_set14.yml": {"topical": 110, "emergency": 39, "clinic": 40, "false_alarms": 0, "in_spanish": 79},
     "es_set15.yml": {"topical": 116, "emergency": 38, "clinic": 38, "false_alarms": 0, "in_spanish": 76},
+    "es_set16.yml": {"topical": 107, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
 }
 
 

@@ -25,6 +25,9 @@ SIZES = {"topical": 75, "not_covered": 20, "conversations": 15}
 # Kept as SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set
 # still to be run.
 IN_TRAINING_BEFORE = {
+    # set 12 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd and 52a6fd8, 2026-11-22)
+    "171026dfa1b10a63468fcd7419442b1b6137ffd83d0a15bb13f5f209e784d57c",
+    "70615447b9b6bcf73eaa13dd996f7d5da86c754bc77968c276ba5fb177e72b91",
     # set 10 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd and 9225f7f)
     "bd8968702f2e5816109796eeca564734396baaca97f2064bfbe06952ffc7e4b9",
     "1a368f670468a02d3b9ce6d288fbc5c34e96c6fef3c5998eaffd76d19e5c9069",
@@ -82,6 +85,7 @@ FLOORS = {
     "set8": {"topical": (133, 150), "not_covered": (36, 40), "followups": (28, 30), "dose_or_escalation": 0},
     "set9": {"topical": (147, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set10": {"topical": (141, 150), "not_covered": (37, 40), "followups": (28, 30), "dose_or_escalation": 1},
+    "set12": {"topical": (140, 150), "not_covered": (37, 40), "followups": (25, 30), "dose_or_escalation": 1},
 }
 
 

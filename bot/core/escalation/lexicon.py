@@ -56,6 +56,7 @@ READING_WORDS = (
     "below_words",
     "above_words",
     "not_after",
+    "own_age_after",
     "not_before",
     "not_shortly_after",
     "blockers",

@@ -155,7 +155,7 @@ def _followup(
         if any(bs < ce and cs < be for bs, be in back for cs, ce in cues):
             return previous
     if "after_step" in names and (previous or own):
-        # "and once we pick one?": the step after the one the cue names (or the previous topic),
+        # "and once we have chosen?": the step after the one the cue names (or the previous topic),
         # unless the message asks about a topic of its own outside the cue ("... where do we get it").
         spans = [(s, e) for n, s, e in reading.hits if n == "after_step"]
 
