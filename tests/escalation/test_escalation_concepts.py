@@ -389,3 +389,20 @@ def test_round_17_concepts(turns, level):
 )
 def test_round_18_concepts(turns, level):
     assert assess_turns(turns[-1], turns[:-1]).level == level
+
+
+@pytest.mark.parametrize(
+    "turns, level",
+    [
+        # Round 19: a capital O for a zero, an ascending range with "to", "so did i", "ketones, negative",
+        # "two summers ago".
+        (["she is 31O after the party"], "clinic"),
+        (["been 260 to 310 since lunch"], "clinic"),
+        (["came down from 290 to 140 after the correction, all good"], "none"),
+        (["grandpa gave him his bolus and so did we"], "clinic"),
+        (["ketones, negative. she is 118"], "none"),
+        (["she had ketones at camp two summers ago"], "none"),
+    ],
+)
+def test_round_19_concepts(turns, level):
+    assert assess_turns(turns[-1], turns[:-1]).level == level

@@ -923,3 +923,7 @@ def test_round_17_spanish(turns, level):
 def test_round_18_spanish_about_a_year_ago_is_history():
     assert assess_turns("hace casi un ano se desmayo por un bajon, ya esta bien", [], language="es").level == "none"
     assert assess_turns("hace como media hora se desmayo", [], language="es").level == "emergency"
+
+
+def test_round_19_spanish_the_same_dose_again_by_someone_else():
+    assert assess_turns("le di su insulina del almuerzo y su papa le puso otra vez", [], language="es").level == "clinic"

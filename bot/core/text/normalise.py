@@ -67,9 +67,24 @@ def _ascii_digit(c: str) -> str:
     return c
 
 
+# A capital O typed for a zero at the end of a number ("35O", "1OO"); only capital, so a folded
+# Spanish ordinal ("2º" -> "2o") stays what it is.
+_O_FOR_ZERO = re.compile(r"\b(\d{1,3})(O{1,2})\b")
+# An ascending range said with "to" reads like one with a dash ("250 to 300" as "250-300");
+# a descending one is a change ("from 300 to 150"), left to the words around it.
+_RANGE_TO = re.compile(r"\b(\d{2,3}) to (\d{2,3})\b")
+
+
+def _range(m: "re.Match[str]") -> str:
+    low, high = int(m.group(1)), int(m.group(2))
+    return f"{low}-{high}" if low < high else m.group()
+
+
 def normalise(text: str, defuse: Pattern) -> str:
     """The form every detector step reads (see the module docstring)."""
-    t = fold(text)
+    t = _O_FOR_ZERO.sub(lambda m: m.group(1) + "0" * len(m.group(2)), text)
+    t = fold(t)
+    t = _RANGE_TO.sub(_range, t)
     t = _DECIMAL_COMMA.sub(r"\1.\2", _THOUSANDS.sub(lambda m: m.group().replace(",", ""), t))
     t = _BARE_DECIMAL.sub(r"0.\1", t)
     t = _MMOL.sub("mmol", t)
