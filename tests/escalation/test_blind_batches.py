@@ -40,6 +40,7 @@ IN_TRAINING_BEFORE = {
     "what is the backup plan if the pump fails",  # batch K's writer; in data/nlu since 87c65fd
     "will the educator go over sick days",  # batch O's writer (blind, 2026-12-05); in data/nlu since 9225f7f
     "how do i reorder pump supplies",  # batch Q's writer (blind, 2026-12-05); in data/nlu since 87c65fd
+    "meter reads lo",  # batch T's writer (blind, 2026-12-05); in data/nlu since 87c65fd
 }
 # Everyday questions a batch shares with a lexicon pattern older than the batch: coincidence.
 IN_LEXICON_BEFORE = {
@@ -84,6 +85,7 @@ KNOWN_WRONG = {
     "batch_q.yml": (0, 0),
     "batch_r.yml": (0, 2),
     "batch_s.yml": (0, 0),
+    "batch_t.yml": (0, 0),
 }
 
 
@@ -103,6 +105,7 @@ ANSWERED_ON_AN_EARLIER_TURN = {
     "ketones | small on the strip, sugar 240",
     "she threw up at school | sugar was fine tho 130",
     "checked ketones | small, and shes 240",
+    "so he threw up after lunch | sugar 210",
 }
 
 

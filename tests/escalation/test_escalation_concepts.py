@@ -406,3 +406,17 @@ def test_round_18_concepts(turns, level):
 )
 def test_round_19_concepts(turns, level):
     assert assess_turns(turns[-1], turns[:-1]).level == level
+
+
+@pytest.mark.parametrize(
+    "turns, level",
+    [
+        # Round 20: nobody able to wake her; awake again after glucagon; a sign after the number; last time.
+        (["no one could wake him up from his nap, he is 44"], "emergency"),
+        (["we gave him the baqsimi", "he is awake again"], "emergency"),
+        (["low 61 sweaty and cranky"], "clinic"),
+        (["the last time she was 320 we called you and it helped"], "none"),
+    ],
+)
+def test_round_20_concepts(turns, level):
+    assert assess_turns(turns[-1], turns[:-1]).level == level

@@ -927,3 +927,15 @@ def test_round_18_spanish_about_a_year_ago_is_history():
 
 def test_round_19_spanish_the_same_dose_again_by_someone_else():
     assert assess_turns("le di su insulina del almuerzo y su papa le puso otra vez", [], language="es").level == "clinic"
+
+
+@pytest.mark.parametrize(
+    "turns, level",
+    [
+        (["nadie lo pudo despertar de la siesta, tiene 43"], "emergency"),
+        (["le pusimos el glucagon", "ya desperto"], "emergency"),
+        (["la ultima vez que tuvo 310 les llamamos, gracias por todo"], "none"),
+    ],
+)
+def test_round_20_spanish(turns, level):
+    assert assess_turns(turns[-1], turns[:-1], language="es").level == level

@@ -26,6 +26,8 @@ SETS = sorted(BLIND.glob("es_set*.yml"))
 # at the same time by another helper who never saw the set: coincidence, not copying.
 # SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set still to be run.
 COINCIDENCES = {
+    # set 18 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since the first Spanish examples
+    "576a0b79ac5772f75a9028f35e1ee0b02d496a44229d9b4b9db0003367083957",
     # set 17 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
     "4a8d1e37409148ea4f9aa83204d9f76da66def7d56530cc3e4616a8c9f3a1c78",
     "e2fc917d7ba67f1bd0f08d82ca356b2ae3b936a2d0086e6fa37ed43a652d9a63",
@@ -76,6 +78,7 @@ FLOORS = {
     "es_set15.yml": {"topical": 116, "emergency": 38, "clinic": 38, "false_alarms": 0, "in_spanish": 76},
     "es_set16.yml": {"topical": 107, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
     "es_set17.yml": {"topical": 123, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
+    "es_set18.yml": {"topical": 114, "emergency": 40, "clinic": 40, "false_alarms": 1, "in_spanish": 81},
 }
 
 
