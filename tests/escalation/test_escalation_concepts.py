@@ -319,6 +319,8 @@ def test_asking_whether_to_call_never_hides_the_concern_told_with_it(text, level
 @pytest.mark.parametrize(
     "turns, level",
     [
+        # Rounds 15-20 (blind batches O-T, the understanding sets 9-12): each a concept, in this
+        # file's own words; the batches themselves are in blind/.
         # Glucagon named, then "it" given: past forms only, so a question how or when stays calm.
         (["question about the baqsimi", "we had to use it an hour ago"], "emergency"),
         (["glucagon pen", "gave it to him, he is coming round"], "emergency"),
@@ -351,15 +353,6 @@ def test_asking_whether_to_call_never_hides_the_concern_told_with_it(text, level
         (["when are we supposed to call, she is at 44"], "clinic"),
         (["how do you treat a low, hes 52 and sweaty"], "clinic"),
         (["at what point do we call, shes 41 and wont wake up"], "emergency"),
-    ],
-)
-def test_round_15_concepts(turns, level):
-    assert assess_turns(turns[-1], turns[:-1]).level == level
-
-
-@pytest.mark.parametrize(
-    "turns, level",
-    [
         # A sign easing a moment after an emergency: the emergency goes on.
         (["he is having a fit", "ok it seems to be slowing down"], "emergency"),
         (["she is coming round now"], "none"),
@@ -369,15 +362,6 @@ def test_round_15_concepts(turns, level):
         # Someone without diabetes; whom to call in which case.
         (["my son without diabetes has a stomach bug, his sister with t1d is 130"], "none"),
         (["in which situations do we call 911"], "none"),
-    ],
-)
-def test_round_17_concepts(turns, level):
-    assert assess_turns(turns[-1], turns[:-1]).level == level
-
-
-@pytest.mark.parametrize(
-    "turns, level",
-    [
         # Round 18: a number of units asked for a reading; what number is too high; carbs after "for".
         (["could he have 3 units for 310"], "clinic"),
         (["which reading is too low to phone you about"], "none"),
@@ -385,15 +369,6 @@ def test_round_17_concepts(turns, level):
         # The writer's own age only after a subject ("im 41 and my son"), not a device's number.
         (["the dexcom says 41 and my son is slurring"], "emergency"),
         (["im 41 and my son starts the pump next week"], "none"),
-    ],
-)
-def test_round_18_concepts(turns, level):
-    assert assess_turns(turns[-1], turns[:-1]).level == level
-
-
-@pytest.mark.parametrize(
-    "turns, level",
-    [
         # Round 19: a capital O for a zero, an ascending range with "to", "so did i", "ketones, negative",
         # "two summers ago".
         (["she is 31O after the party"], "clinic"),
@@ -402,15 +377,6 @@ def test_round_18_concepts(turns, level):
         (["grandpa gave him his bolus and so did we"], "clinic"),
         (["ketones, negative. she is 118"], "none"),
         (["she had ketones at camp two summers ago"], "none"),
-    ],
-)
-def test_round_19_concepts(turns, level):
-    assert assess_turns(turns[-1], turns[:-1]).level == level
-
-
-@pytest.mark.parametrize(
-    "turns, level",
-    [
         # Round 20: nobody able to wake her; awake again after glucagon; a sign after the number; last time.
         (["no one could wake him up from his nap, he is 44"], "emergency"),
         (["we gave him the baqsimi", "he is awake again"], "emergency"),
@@ -418,5 +384,5 @@ def test_round_19_concepts(turns, level):
         (["the last time she was 320 we called you and it helped"], "none"),
     ],
 )
-def test_round_20_concepts(turns, level):
+def test_concepts_of_rounds_15_to_20(turns, level):
     assert assess_turns(turns[-1], turns[:-1]).level == level

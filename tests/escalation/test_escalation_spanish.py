@@ -886,7 +886,7 @@ def test_spanish_twins_of_the_english_round_12_to_14_concepts(text, level):
 @pytest.mark.parametrize(
     "turns, level",
     [
-        # Spanish twins of round 15 (English: test_escalation_concepts.test_round_15_concepts).
+        # Spanish twins of the concepts of rounds 15-20 (English: test_escalation_concepts).
         (["una duda del glucagon", "ya tuvimos que ponerselo"], "emergency"),
         (["sacamos el glucagon porque no quiere comer, se lo ponemos?"], "emergency"),
         (["cuando le ponemos el glucagon?"], "none"),
@@ -901,41 +901,17 @@ def test_spanish_twins_of_the_english_round_12_to_14_concepts(text, level):
         (["como se trata un bajo, anda en 48 y sudando"], "clinic"),
         # "si" may be "sí" (yes) without its accent: a plain "si vomita" stays a concern.
         (["si vomita y tiene cetonas les llamamos o vamos al 911?"], "clinic"),
-    ],
-)
-def test_round_15_spanish(turns, level):
-    assert assess_turns(turns[-1], turns[:-1], language="es").level == level
-
-
-@pytest.mark.parametrize(
-    "turns, level",
-    [
         (["esta convulsionando", "ya se le esta calmando"], "emergency"),
         (["le puse su bolo y la abuela tambien se lo puso"], "clinic"),
         (["en que situaciones hay que llamar al 911?"], "none"),
         (["cuando debemos llamar, tiene 41 y no despierta"], "emergency"),
-    ],
-)
-def test_round_17_spanish(turns, level):
-    assert assess_turns(turns[-1], turns[:-1], language="es").level == level
-
-
-def test_round_18_spanish_about_a_year_ago_is_history():
-    assert assess_turns("hace casi un ano se desmayo por un bajon, ya esta bien", [], language="es").level == "none"
-    assert assess_turns("hace como media hora se desmayo", [], language="es").level == "emergency"
-
-
-def test_round_19_spanish_the_same_dose_again_by_someone_else():
-    assert assess_turns("le di su insulina del almuerzo y su papa le puso otra vez", [], language="es").level == "clinic"
-
-
-@pytest.mark.parametrize(
-    "turns, level",
-    [
         (["nadie lo pudo despertar de la siesta, tiene 43"], "emergency"),
         (["le pusimos el glucagon", "ya desperto"], "emergency"),
         (["la ultima vez que tuvo 310 les llamamos, gracias por todo"], "none"),
+        (["hace casi un ano se desmayo por un bajon, ya esta bien"], "none"),
+        (["hace como media hora se desmayo"], "emergency"),
+        (["le di su insulina del almuerzo y su papa le puso otra vez"], "clinic"),
     ],
 )
-def test_round_20_spanish(turns, level):
+def test_spanish_concepts_of_rounds_15_to_20(turns, level):
     assert assess_turns(turns[-1], turns[:-1], language="es").level == level
