@@ -25,6 +25,11 @@ SIZES = {"topical": 75, "not_covered": 20, "conversations": 15}
 # Kept as SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set
 # still to be run.
 IN_TRAINING_BEFORE = {
+    # set 11 (written 2026-12-05 by a helper who never saw data/; each in data/nlu since 87c65fd, 2026-11-22)
+    "0659b30473ed3e70c7fec0dd2ae24f6e04822beca0eb0f6dd999c4e097c16981",
+    "a735ed5f8d12555ab02790879c0dbca90ea36ecf0cd233718f8f98833d54be1c",
+    "4b31b6eff64337715be1cde1e8156cdeef11a640541a0a39ba8cbe1bce66c07a",
+    "782287b9e1d5ff6062928ea75ef41a9dbef79faa905be99509d9b4ae313aa700",
     # set 12 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd and 52a6fd8, 2026-11-22)
     "171026dfa1b10a63468fcd7419442b1b6137ffd83d0a15bb13f5f209e784d57c",
     "70615447b9b6bcf73eaa13dd996f7d5da86c754bc77968c276ba5fb177e72b91",
@@ -85,6 +90,7 @@ FLOORS = {
     "set8": {"topical": (133, 150), "not_covered": (36, 40), "followups": (28, 30), "dose_or_escalation": 0},
     "set9": {"topical": (147, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set10": {"topical": (141, 150), "not_covered": (37, 40), "followups": (28, 30), "dose_or_escalation": 1},
+    "set11": {"topical": (141, 150), "not_covered": (34, 40), "followups": (27, 30), "dose_or_escalation": 2},
     "set12": {"topical": (140, 150), "not_covered": (37, 40), "followups": (25, 30), "dose_or_escalation": 1},
 }
 
