@@ -263,7 +263,7 @@ class _Finder:
         decimal = "." in num
         subject, at, aged = self.subject_form(i)
         if subject and aged and nxt < len(tokens) and w["own_age_after"].at(tokens, nxt):
-            return None  # the writer's own age: "im 42 and my son ..." (not "dexcom says 40 and my son ...")
+            return None  # the writer's own age: "im 39 and my daughter ..." (not "the cgm reads 39 and ...")
         if subject and aged and not (at or decimal or plural or unit) and value <= th["age_max"]:
             return None  # an age: "she's 15", "my son is 9" (but "it's 3" and "she's 16 mmol" are not)
         if not subject and not decimal and value <= 12 and self.word_in(i - 1, "time_words"):

@@ -78,10 +78,9 @@ def _understand(
         topics = _two_questions(candidates, about, clause_of, asking) if rules.max_topics > 1 else ()
         if topics:
             return Understanding(topic_intent(topics[0]), topics, how="two_topics")
-        if sure and sure not in about:
-            return Understanding(topic_intent(sure), (sure,), how="classifier")
-        return Understanding(topic_intent(candidates[0]), (candidates[0],), how="topic")
-    if sure:
+        if not sure or sure in about:
+            return Understanding(topic_intent(candidates[0]), (candidates[0],), how="topic")
+    if sure:  # no topic's words, or another topic's: the classifier all but certain
         return Understanding(topic_intent(sure), (sure,), how="classifier")
 
     top = ranking[0][0] if ranking else FALLBACK
@@ -190,13 +189,13 @@ def _followup(
     if previous is None or reading.words > lex.max_followup_words:
         return None
     ordinal = next((n[len("ord:") :] for n in sorted(names) if n.startswith("ord:")), None)
-    # "and the second one", "the 3rd one", "the third one what is that about"
+    # "and the 3rd one?", "the 4th one", "the 2nd one who runs it"
     bare = asks or _continues(reading, lex) or reading.words <= 3 or _has_question_word(reading, lex)
     if ordinal and bare and previous in rules.lists and not own:
         items = rules.lists[previous]
         index = -1 if ordinal == "last" else int(ordinal) - 1
         if -len(items) <= index < len(items):
-            return items[index]  # "the third one" after a numbered list, asked or not ("and the second one")
+            return items[index]  # "the third one" after a numbered list, asked or not ("and the 4th one")
     if not asks:
         return None
     if "refers_back" in names:
@@ -211,8 +210,7 @@ def _followup(
 
 
 def _has_question_word(reading: Reading, lex: Lexicon) -> bool:
-    words = {t.text for t in reading.tokens if t.is_word}
-    return any(len(q) == 1 and q[0] in words for q in lex.question_words if q[0] not in ("if", "any", "do", "is"))
+    return any(t.is_word and t.text in lex.asking_anywhere for t in reading.tokens)
 
 
 def _continues(reading: Reading, lex: Lexicon) -> bool:

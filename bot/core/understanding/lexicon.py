@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, FrozenSet, List, Optional, Tuple, Union
 
 from bot.core.knowledge.shape import Shape, load_yaml
 from bot.core.text.normalise import fold, normalise
@@ -64,6 +64,7 @@ class Lexicon:
     referrals: Dict[str, str]
     question_words: Tuple[Tuple[str, ...], ...]
     continuations: Tuple[Tuple[str, ...], ...]
+    asking_anywhere: FrozenSet[str]  # words that make a short message ask wherever they stand
     ordinals: Dict[str, str]
 
     def read(self, text: str) -> Reading:
@@ -128,7 +129,7 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
     fu = s.mapping(
         top["followups"],
         "followups",
-        ("next", "previous", "ordinal", "back", "max_words", "continuations"),
+        ("next", "previous", "ordinal", "back", "max_words", "continuations", "asking_anywhere"),
         ("refers_back", "after_step"),
     )
     add("next", "followups.next", fu["next"])
@@ -143,6 +144,7 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
     add("break", "clause_breaks", top["clause_breaks"])
     question_words = tuple(tuple(fold(w).split()) for w in s.strings(top["question_words"], "question_words"))
     continuations = tuple(tuple(fold(w).split()) for w in s.strings(fu["continuations"], "followups.continuations"))
+    asking_anywhere = frozenset(fold(w) for w in s.strings(fu["asking_anywhere"], "followups.asking_anywhere"))
     ordinals = {
         fold(str(k)): fold(s.text(v, f"ordinals.{k}"))
         for k, v in s.mapping(top["ordinals"], "ordinals", optional=None).items()
@@ -169,5 +171,6 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
         referrals=referrals,
         question_words=question_words,
         continuations=continuations,
+        asking_anywhere=asking_anywhere,
         ordinals=ordinals,
     )
