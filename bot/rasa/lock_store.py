@@ -18,11 +18,18 @@ queued on. The Redis store here makes every read-modify-write of a lock one
 Lua script, which Redis runs atomically: one round trip per change (an
 optimistic WATCH/MULTI/EXEC transaction took three, and Rasa's lock calls
 block the server's event loop while they wait).
+
+Both stores let a message take its ticket before it reaches Rasa
+(`reserve_ticket`): bot/channels/escalation_first.py answers an escalation at
+once and passes the message to Rasa a moment later, and the message must keep
+its place in the queue meanwhile, even against a replica that reads the
+family's next message sooner.
 """
 
 import logging
 import os
 import time
+from contextvars import ContextVar
 from typing import Any, Optional, Text
 from urllib.parse import unquote, urlsplit
 
@@ -59,7 +66,53 @@ def _hide_password(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-class AtomicRedisLockStore(RedisLockStore):
+class ReservedTicket:
+    """A ticket taken early; `with` it around the call into Rasa, which then uses it.
+
+    Leaving the block returns the ticket if Rasa never asked for it (the message
+    failed before its turn), so the conversation is not held until it expires.
+    """
+
+    def __init__(self, store: "ReservableTickets", conversation_id: Text, number: int) -> None:
+        self.store, self.conversation_id, self.number = store, conversation_id, number
+        self.taken = False
+
+    def __enter__(self) -> "ReservedTicket":
+        self._token = _RESERVED.set(self)
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        _RESERVED.reset(self._token)
+        if not self.taken:
+            self.store.cleanup(self.conversation_id, self.number)
+
+
+# The reservation of the message being handled in this task (contextvars follow asyncio tasks).
+_RESERVED: ContextVar[Optional[ReservedTicket]] = ContextVar("reserved_ticket", default=None)
+
+
+class ReservableTickets:
+    """Mixin for a lock store: Rasa's `lock()` takes a reserved ticket instead of a new one."""
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        reserved = _RESERVED.get()
+        if reserved is not None and not reserved.taken and reserved.conversation_id == conversation_id:
+            reserved.taken = True
+            return reserved.number
+        return self.new_ticket(conversation_id, lock_lifetime)
+
+    def new_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        return super().issue_ticket(conversation_id, lock_lifetime)  # type: ignore[misc]
+
+    def reserve_ticket(self, conversation_id: Text) -> ReservedTicket:
+        return ReservedTicket(self, conversation_id, self.new_ticket(conversation_id))
+
+
+class InMemoryTurnLockStore(ReservableTickets, InMemoryLockStore):
+    """Rasa's in-memory lock store, with tickets a message can reserve."""
+
+
+class AtomicRedisLockStore(ReservableTickets, RedisLockStore):
     """Rasa's RedisLockStore with each change of a lock done in one atomic Redis script."""
 
     def __init__(self, url: str, key_prefix: Optional[Text] = None, **kwargs: Any) -> None:
@@ -144,7 +197,7 @@ return result
         key = self.key_prefix + conversation_id
         return script(keys=[key], args=[op, repr(time.time()), repr(float(lifetime)), conversation_id, ticket_number])
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def new_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
         try:
             return int(self._change("issue", conversation_id, lifetime=lock_lifetime))
         except Exception as exc:
@@ -172,7 +225,7 @@ def create_lock_store(key_prefix: Optional[Text] = None) -> LockStore:
                 f"(with in-memory locks two workers could answer one conversation at once)"
             )
         logger.info("Lock store: in memory (one Rasa process; set %s for replicas or workers).", LOCK_STORE_ENV)
-        return InMemoryLockStore()
+        return InMemoryTurnLockStore()
     store = AtomicRedisLockStore(url, key_prefix=key_prefix)
     store.check_connection()
     logger.info("Lock store: Redis at %s.", store.url)
@@ -183,8 +236,8 @@ class ConfiguredLockStore(LockStore):
     """What endpoints.yml names. Instantiating it returns the configured store instead.
 
     `ConfiguredLockStore(endpoint_config=...)` (Rasa's call) is an
-    InMemoryLockStore or an AtomicRedisLockStore, never an instance of this
-    class: Rasa then sees one of its own lock store types. endpoints.yml may set
+    InMemoryTurnLockStore or an AtomicRedisLockStore, never an instance of this
+    class: Rasa then sees subclasses of its own lock store types. endpoints.yml may set
     `key_prefix` (alphanumeric) to share one Redis database between assistants.
     """
 

@@ -3,10 +3,10 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from rasa.core.lock_store import InMemoryLockStore, LockStore
+from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa.lock_store import AtomicRedisLockStore, ConfiguredLockStore, LockStoreConfigError
+from bot.rasa.lock_store import AtomicRedisLockStore, ConfiguredLockStore, InMemoryTurnLockStore, LockStoreConfigError
 
 
 def configured(monkeypatch, **env) -> LockStore:
@@ -19,8 +19,8 @@ def configured(monkeypatch, **env) -> LockStore:
 
 
 def test_in_memory_without_lock_store_url(monkeypatch):
-    assert type(configured(monkeypatch)) is InMemoryLockStore
-    assert type(configured(monkeypatch, SANIC_WORKERS="1")) is InMemoryLockStore
+    assert type(configured(monkeypatch)) is InMemoryTurnLockStore
+    assert type(configured(monkeypatch, SANIC_WORKERS="1")) is InMemoryTurnLockStore
 
 
 def test_several_workers_need_redis(monkeypatch):
