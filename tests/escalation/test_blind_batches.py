@@ -33,6 +33,8 @@ IN_TRAINING_BEFORE = {
     # batch G's writer (2026-12-04, blind) and data/nlu since commit 87c65fd or earlier: coincidence
     "how often are follow up visits",
     "how long does insurance approval take",
+    # batch U's writer (2026-12-05, blind); in data/nlu/chitchat.yml since the first commits
+    "thx",
     "good morning",
     "who do i call about supplies",
     "how big is the pump",  # batch I's writer (blind, 2026-12-04)
@@ -45,6 +47,7 @@ IN_TRAINING_BEFORE = {
 # Everyday questions a batch shares with a lexicon pattern older than the batch: coincidence.
 IN_LEXICON_BEFORE = {
     "what should we do",  # batch K (2026-12-05); "what should @we do then" in en.yml since 118a375
+    "she s awake now",  # batch U (2026-12-05); in a rules.yml comment since 9225f7f
 }
 # Issue 13 (item 4) changed the policy the batches were written under: a question
 # about doses or settings with no reading, sign or request to act now gets the calm
@@ -86,12 +89,14 @@ KNOWN_WRONG = {
     "batch_r.yml": (0, 2),
     "batch_s.yml": (0, 0),
     "batch_t.yml": (0, 0),
+    "batch_u.yml": (0, 0),
 }
 
 
 # Conversations whose last turn continues a concern the turn before was already answered
 # at the expected level (an answered concern is not repeated): the family had the reply.
 ANSWERED_ON_AN_EARLIER_TURN = {
+    "so he's been puking | no ketones tho, bg 150",
     "we gave the glucagon | about ten minutes ago, she's starting to wake up now",
     "checked ketones | small",
     "checked ketones like u said | moderate",

@@ -382,7 +382,27 @@ def test_asking_whether_to_call_never_hides_the_concern_told_with_it(text, level
         (["we gave him the baqsimi", "he is awake again"], "emergency"),
         (["low 61 sweaty and cranky"], "clinic"),
         (["the last time she was 320 we called you and it helped"], "none"),
+        # Round 21.
+        (["the nurse had to do the glucagon at school"], "emergency"),  # a light verb for glucagon given
+        (["had to do his glucagon", "hes awake now"], "emergency"),
+        (["i nearly fainted when i opened the bill, who do i ask about it"], "none"),  # a figure of speech
+        (["so much high energy after the party, is that normal with a pump"], "none"),  # not a blood sugar
+        (["hes been high all day not coming down"], "clinic"),
+        (["the pharmacy sent 3 boxes of sensors instead of 2, who do i tell"], "none"),  # supplies, not doses
+        (["i gave him 3 units instead of 1"], "clinic"),
+        (["gave her her sisters dose by mistake"], "clinic"),  # a sibling's dose
+        (["she had lows before but it was months ago, how do we plan for camp"], "none"),
+        (["she dropped to 55 once but that was years ago"], "none"),
+        (["my cousins boy had dka, could that happen to mine"], "none"),  # another child's case as a risk
+        (["what number is too low before we should call"], "none"),
+        (["how high is too high for a teen"], "none"),
+        (["will the pod come off on the trampoline"], "none"),  # a future question
+        (["do we let you know when she runs low a few nights"], "none"),
+        (["his tape comes off in the summer heat, how do we make it stay"], "none"),
+        (["pod fell off in the bath"], "clinic"),  # fell off now: still a concern
+        (["hes 50 not sure if he had breakfast"], "clinic"),  # not knowing is no refusal to eat
+        (["hes 50 and wont eat"], "emergency"),
     ],
 )
-def test_concepts_of_rounds_15_to_20(turns, level):
+def test_concepts_of_rounds_15_to_21(turns, level):
     assert assess_turns(turns[-1], turns[:-1]).level == level

@@ -911,7 +911,20 @@ def test_spanish_twins_of_the_english_round_12_to_14_concepts(text, level):
         (["hace casi un ano se desmayo por un bajon, ya esta bien"], "none"),
         (["hace como media hora se desmayo"], "emergency"),
         (["le di su insulina del almuerzo y su papa le puso otra vez"], "clinic"),
+        # Ronda 21.
+        (["le inyecte la pluma de su hermana por error"], "clinic"),  # the dose of a sibling
+        (["la insulina que le puse era la de su primo"], "clinic"),
+        (["el dia que tenga un bajon fuerte que hacemos"], "none"),  # a future day
+        (["alguna vez le subio a 350 pero fue hace mucho"], "none"),
+        (["a la hija de mi comadre le dio cetoacidosis, le puede pasar a mi hija?"], "none"),
+        (["que tan bajo es demasiado para llamarles"], "none"),
+        (["les llamo cuando anda en 250 varios dias?"], "none"),
+        (["si vomita les llamamos?"], "clinic"),  # "si" may be "sí": stays a concern
+        (["la cinta se le cae con la alberca, como la sujeto"], "none"),
+        (["se le cayo el sitio hace rato y tiene 300"], "clinic"),
+        (["esta en 48 y no se a que hora comio"], "clinic"),  # not knowing is no refusal
+        (["esta en 48 y no quiere comer"], "emergency"),
     ],
 )
-def test_spanish_concepts_of_rounds_15_to_20(turns, level):
+def test_spanish_concepts_of_rounds_15_to_21(turns, level):
     assert assess_turns(turns[-1], turns[:-1], language="es").level == level

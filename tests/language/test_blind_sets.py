@@ -68,7 +68,9 @@ FLOORS = {
     "es_set5.yml": {"topical": 115, "emergency": 39, "clinic": 40, "false_alarms": 1, "in_spanish": 83},
     "es_set6.yml": {"topical": 114, "emergency": 41, "clinic": 42, "false_alarms": 1, "in_spanish": 84},
     "es_set7.yml": {"topical": 119, "emergency": 42, "clinic": 43, "false_alarms": 0, "in_spanish": 85},
-    "es_set8.yml": {"topical": 119, "emergency": 40, "clinic": 41, "false_alarms": 0, "in_spanish": 81},
+    # es_set8 topical 118 since round 21's Spanish examples (data/nlu/es/neighbours.yml; was 119): they
+    # moved one set-8 question to the fallback and gained 41 right answers over sets 1-18 (blind/README.md).
+    "es_set8.yml": {"topical": 118, "emergency": 40, "clinic": 41, "false_alarms": 0, "in_spanish": 81},
     "es_set9.yml": {"topical": 113, "emergency": 38, "clinic": 38, "false_alarms": 0, "in_spanish": 76},
     "es_set10.yml": {"topical": 107, "emergency": 38, "clinic": 38, "false_alarms": 0, "in_spanish": 76},
     "es_set11.yml": {"topical": 110, "emergency": 38, "clinic": 39, "false_alarms": 0, "in_spanish": 77},
@@ -79,6 +81,7 @@ FLOORS = {
     "es_set16.yml": {"topical": 107, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
     "es_set17.yml": {"topical": 123, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
     "es_set18.yml": {"topical": 114, "emergency": 40, "clinic": 40, "false_alarms": 1, "in_spanish": 81},
+    "es_set19.yml": {"topical": 115, "emergency": 40, "clinic": 42, "false_alarms": 0, "in_spanish": 82},
 }
 
 

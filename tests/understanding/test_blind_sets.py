@@ -30,6 +30,9 @@ IN_TRAINING_BEFORE = {
     "a735ed5f8d12555ab02790879c0dbca90ea36ecf0cd233718f8f98833d54be1c",
     "4b31b6eff64337715be1cde1e8156cdeef11a640541a0a39ba8cbe1bce66c07a",
     "782287b9e1d5ff6062928ea75ef41a9dbef79faa905be99509d9b4ae313aa700",
+    # set 13 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd and 52a6fd8, 2026-11-22)
+    "67c3e6ebbd56fe6c0ad4bb9a1cec778747a3bad8fcd8e26f67633fe7e4757c71",
+    "eec1509ad6f19b3df5d84ad86c6faf9b9160cf8b7c5cce2ba2e463b5de4f7a98",
     # set 12 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd and 52a6fd8, 2026-11-22)
     "171026dfa1b10a63468fcd7419442b1b6137ffd83d0a15bb13f5f209e784d57c",
     "70615447b9b6bcf73eaa13dd996f7d5da86c754bc77968c276ba5fb177e72b91",
@@ -92,6 +95,7 @@ FLOORS = {
     "set10": {"topical": (141, 150), "not_covered": (37, 40), "followups": (28, 30), "dose_or_escalation": 1},
     "set11": {"topical": (141, 150), "not_covered": (34, 40), "followups": (27, 30), "dose_or_escalation": 2},
     "set12": {"topical": (140, 150), "not_covered": (37, 40), "followups": (25, 30), "dose_or_escalation": 1},
+    "set13": {"topical": (148, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 0},
 }
 
 

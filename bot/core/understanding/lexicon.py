@@ -23,6 +23,8 @@ from bot.core.understanding.rules import UNDERSTANDING_DIR, Rules, load_rules
 
 _WORD = re.compile(r"(?<![a-z0-9])[a-z]+(?![a-z0-9])")
 _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?|#+|[^\sa-z\d#]")
+# A hyphen inside a word joins its parts ("problem-solve", "back-up"): read as the words.
+_WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _NEVER = re.compile(r"(?!)")  # no `defuse` here: numbers stay numbers
 _WRITTEN_ORDINAL = re.compile(r"\b\d+[a-z]{2}\b")
 ORDINALS = ("1", "2", "3", "4", "last")
@@ -69,6 +71,7 @@ class Lexicon:
 
     def read(self, text: str) -> Reading:
         norm = _WRITTEN_ORDINAL.sub(lambda m: self.ordinals.get(m.group(), m.group()), normalise(text, _NEVER))
+        norm = _WORD_HYPHEN.sub(" ", norm)
         repaired = _WORD.sub(lambda m: " ".join(self.words.expand(m.group())), norm)
         tokens: List[Token] = []
         sentence = 0
