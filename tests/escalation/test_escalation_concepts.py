@@ -402,7 +402,16 @@ def test_asking_whether_to_call_never_hides_the_concern_told_with_it(text, level
         (["pod fell off in the bath"], "clinic"),  # fell off now: still a concern
         (["hes 50 not sure if he had breakfast"], "clinic"),  # not knowing is no refusal to eat
         (["hes 50 and wont eat"], "emergency"),
+        # Round 22.
+        (["shes just staring and twitching, sugar 44"], "emergency"),  # a blank stare with twitching
+        (["he is staring at the wall and not answering, dex says 51"], "emergency"),
+        (["been seeing 280-330 readings every afternoon"], "clinic"),  # glucose word after the number
+        (["we do about 40 readings a week"], "none"),  # a count of readings
+        (["ugh 62"], "clinic"),  # an exclamation before a bare reading
+        (["tested ketones again, negative, bg 120"], "none"),
+        (["i thought the pump would do it all, is that not how it works"], "none"),
+        (["is there a threshold where we should call, like if she runs high a lot"], "none"),
     ],
 )
-def test_concepts_of_rounds_15_to_21(turns, level):
+def test_concepts_of_rounds_15_to_22(turns, level):
     assert assess_turns(turns[-1], turns[:-1]).level == level

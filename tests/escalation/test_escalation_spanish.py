@@ -924,7 +924,10 @@ def test_spanish_twins_of_the_english_round_12_to_14_concepts(text, level):
         (["se le cayo el sitio hace rato y tiene 300"], "clinic"),
         (["esta en 48 y no se a que hora comio"], "clinic"),  # not knowing is no refusal
         (["esta en 48 y no quiere comer"], "emergency"),
+        # Ronda 22.
+        (["cuanto le bolus para 320"], "clinic"),  # a dose for a number
+        (["le medimos como 6 lecturas al dia"], "none"),  # a count of readings
     ],
 )
-def test_spanish_concepts_of_rounds_15_to_21(turns, level):
+def test_spanish_concepts_of_rounds_15_to_22(turns, level):
     assert assess_turns(turns[-1], turns[:-1], language="es").level == level

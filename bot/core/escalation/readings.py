@@ -12,7 +12,8 @@ families' messages are full of ages, days, counts, doses and times:
 * a glucose word up to window_words before it ("sugar is 25", "bg of 31",
   "dexcom says 265"), not crossing a sentence end, a topic blocker
   ("carbs were 60") or a new clause ("... and she has 2 brothers");
-  or "45 on the meter" after it;
+  or "45 on the meter" after it; or, past ages and counts, right after it
+  ("300 readings all week");
 * a decade form: "in the 300s", "high 200s", "60s";
 * the first word of the message with nothing unknown after it: "55 and
   falling", "over 300 all night" (only numbers above the ambiguous range, so
@@ -283,6 +284,7 @@ class _Finder:
             or subject
             or plural
             or self.anchored(i)
+            or (value > th["ambiguous_max"] and nxt < len(tokens) and bool(w["glucose_words"].at(tokens, nxt)))
             or (decimal and (self.loose_decimal(i, clean_next) or self.linked_decimal(i, clean_next)))
             or self.leading(i, value, clean_next)
             or self.trailing(i, value)
