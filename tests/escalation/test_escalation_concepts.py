@@ -411,7 +411,20 @@ def test_asking_whether_to_call_never_hides_the_concern_told_with_it(text, level
         (["tested ketones again, negative, bg 120"], "none"),
         (["i thought the pump would do it all, is that not how it works"], "none"),
         (["is there a threshold where we should call, like if she runs high a lot"], "none"),
+        # Round 23.
+        (["nope, no vomiting and no ketones, she is 120"], "none"),  # "nope" is an answer, not panic
+        (["she got her dads insulin pen by mistake"], "clinic"),  # someone else's pen
+        (["he took insulin from a pen instead of his own"], "clinic"),
+        (["shugar 52 and sweaty"], "clinic"),
+        (["which overpatch do you like so pods do not peel off at the beach"], "none"),  # a purpose
+        (["pod peeled off at the beach"], "clinic"),
+        (["i passed out when the nurse put his first site in haha, hes fine"], "none"),
+        (["a follow up visit to help adjust his doses, when is that"], "none"),
+        (["do we call for every high or only when it stays up"], "none"),
+        (["if his numbers keep climbing over the next few weeks, at what point do we call"], "none"),
+        (["checked him after practice", "61"], "clinic"),  # a longer turn is no cue for a bare number
+        (["he had a rough low at recess", "now hes slurring"], "emergency"),  # a low, then a neuro sign
     ],
 )
-def test_concepts_of_rounds_15_to_22(turns, level):
+def test_concepts_of_rounds_15_to_23(turns, level):
     assert assess_turns(turns[-1], turns[:-1]).level == level

@@ -927,7 +927,11 @@ def test_spanish_twins_of_the_english_round_12_to_14_concepts(text, level):
         # Ronda 22.
         (["cuanto le bolus para 320"], "clinic"),  # a dose for a number
         (["le medimos como 6 lecturas al dia"], "none"),  # a count of readings
+        # Ronda 23.
+        (["tuvo diarrea la semana pasada pero ya se alivio"], "none"),  # recent past and resolved
+        (["desde la mañana ha estado arriba de 280"], "clinic"),  # "ha estado" links a reading
+        (["ha estado en 52"], "clinic"),
     ],
 )
-def test_spanish_concepts_of_rounds_15_to_22(turns, level):
+def test_spanish_concepts_of_rounds_15_to_23(turns, level):
     assert assess_turns(turns[-1], turns[:-1], language="es").level == level

@@ -26,6 +26,8 @@ SETS = sorted(BLIND.glob("es_set*.yml"))
 # at the same time by another helper who never saw the set: coincidence, not copying.
 # SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set still to be run.
 COINCIDENCES = {
+    # set 20 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
+    "beaa05cac86b2483fb321d33a70cd0c1d5148191965b76fb296fdb20aac7d3b2",
     # set 18 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since the first Spanish examples
     "576a0b79ac5772f75a9028f35e1ee0b02d496a44229d9b4b9db0003367083957",
     # set 17 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
@@ -84,6 +86,7 @@ FLOORS = {
     "es_set17.yml": {"topical": 123, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
     "es_set18.yml": {"topical": 114, "emergency": 40, "clinic": 40, "false_alarms": 1, "in_spanish": 81},
     "es_set19.yml": {"topical": 113, "emergency": 40, "clinic": 42, "false_alarms": 0, "in_spanish": 82},
+    "es_set20.yml": {"topical": 120, "emergency": 41, "clinic": 41, "false_alarms": 0, "in_spanish": 82},
     "es_set21.yml": {"topical": 114, "emergency": 41, "clinic": 41, "false_alarms": 0, "in_spanish": 81},
 }
 

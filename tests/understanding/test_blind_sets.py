@@ -30,6 +30,8 @@ IN_TRAINING_BEFORE = {
     "a735ed5f8d12555ab02790879c0dbca90ea36ecf0cd233718f8f98833d54be1c",
     "4b31b6eff64337715be1cde1e8156cdeef11a640541a0a39ba8cbe1bce66c07a",
     "782287b9e1d5ff6062928ea75ef41a9dbef79faa905be99509d9b4ae313aa700",
+    # set 14 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 9225f7f)
+    "886445358c56db717857aeb1ad11cf2cc12e34f673e853738f42a6fc9d8e3483",
     # set 15 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd, 2026-11-22)
     "69e7df7754b7b608374a809320513b134a9334a1f21e5704a9bf51f75afd8c60",
     "b3969cdc81f01880201c5e111d67dc6c741087774d9d251208c3f84da2eebf79",
@@ -99,6 +101,7 @@ FLOORS = {
     "set11": {"topical": (141, 150), "not_covered": (34, 40), "followups": (27, 30), "dose_or_escalation": 2},
     "set12": {"topical": (140, 150), "not_covered": (37, 40), "followups": (25, 30), "dose_or_escalation": 1},
     "set13": {"topical": (148, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    "set14": {"topical": (144, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set15": {"topical": (144, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
 }
 
