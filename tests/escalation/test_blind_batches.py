@@ -36,6 +36,7 @@ IN_TRAINING_BEFORE = {
     # batch U's writer (2026-12-05, blind); in data/nlu/chitchat.yml since the first commits
     "thx",
     "thank u",  # batch W's writer (2026-12-05, blind); in data/nlu since 87c65fd
+    "what should we bring to the education visit",  # batch X's writer (2026-12-05, blind); data/nlu since 9225f7f
     "good morning",
     "who do i call about supplies",
     "how big is the pump",  # batch I's writer (blind, 2026-12-04)
@@ -93,6 +94,7 @@ KNOWN_WRONG = {
     "batch_u.yml": (0, 0),
     "batch_v.yml": (0, 1),
     "batch_w.yml": (0, 0),
+    "batch_x.yml": (0, 0),
 }
 
 
@@ -100,6 +102,7 @@ KNOWN_WRONG = {
 # at the expected level (an answered concern is not repeated): the family had the reply.
 ANSWERED_ON_AN_EARLIER_TURN = {
     "so he's been puking | no ketones tho, bg 150",
+    "ketone strip | small",
     "we gave the glucagon | about ten minutes ago, she's starting to wake up now",
     "checked ketones | small",
     "checked ketones like u said | moderate",

@@ -424,7 +424,14 @@ def test_asking_whether_to_call_never_hides_the_concern_told_with_it(text, level
         (["if his numbers keep climbing over the next few weeks, at what point do we call"], "none"),
         (["checked him after practice", "61"], "clinic"),  # a longer turn is no cue for a bare number
         (["he had a rough low at recess", "now hes slurring"], "emergency"),  # a low, then a neuro sign
+        # Round 24.
+        (["the nurse used the injection out of her glucagon kit"], "emergency"),
+        (["the tslim is flashing an error and wont bolus"], "clinic"),
+        (["she dropped to 60 at practice last weeks game, we handled it, fyi"], "none"),
+        (["her sites always get red and itchy from the tape, what can we try"], "none"),
+        (["the site looks red and swollen today"], "clinic"),
+        (["fifty two and she will not open her eyes"], "emergency"),  # a low with eyes kept shut
     ],
 )
-def test_concepts_of_rounds_15_to_23(turns, level):
+def test_concepts_of_rounds_15_to_24(turns, level):
     assert assess_turns(turns[-1], turns[:-1]).level == level

@@ -26,6 +26,8 @@ SETS = sorted(BLIND.glob("es_set*.yml"))
 # at the same time by another helper who never saw the set: coincidence, not copying.
 # SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set still to be run.
 COINCIDENCES = {
+    # set 22 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
+    "3f8852329b04047a5b9593853bc9721311cea0c090c07865fe1aad5f8de047c2",
     # set 20 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
     "beaa05cac86b2483fb321d33a70cd0c1d5148191965b76fb296fdb20aac7d3b2",
     # set 18 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since the first Spanish examples
@@ -88,6 +90,7 @@ FLOORS = {
     "es_set19.yml": {"topical": 113, "emergency": 40, "clinic": 42, "false_alarms": 0, "in_spanish": 82},
     "es_set20.yml": {"topical": 120, "emergency": 41, "clinic": 41, "false_alarms": 0, "in_spanish": 82},
     "es_set21.yml": {"topical": 114, "emergency": 41, "clinic": 41, "false_alarms": 0, "in_spanish": 81},
+    "es_set22.yml": {"topical": 117, "emergency": 41, "clinic": 41, "false_alarms": 0, "in_spanish": 82},
 }
 
 

@@ -32,6 +32,11 @@ IN_TRAINING_BEFORE = {
     "782287b9e1d5ff6062928ea75ef41a9dbef79faa905be99509d9b4ae313aa700",
     # set 14 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 9225f7f)
     "886445358c56db717857aeb1ad11cf2cc12e34f673e853738f42a6fc9d8e3483",
+    # set 16 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd)
+    "82f718f28ccd1212c41990f2be61c5d4430bb146625cdcaea78834593b023cb9",
+    "dd733723de28e31a722a4abd3fd37e893f9aafb440d83511265146099efb1bd6",
+    "da857f5ac149c675e260a7bbcc675d44c788bf5c7c672451e99d7cc80e2e8ad7",
+    "414d072ab71c56e3085cb360274ac51c8b0d4becc27a9a393e8541af69d8e0ab",
     # set 15 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd, 2026-11-22)
     "69e7df7754b7b608374a809320513b134a9334a1f21e5704a9bf51f75afd8c60",
     "b3969cdc81f01880201c5e111d67dc6c741087774d9d251208c3f84da2eebf79",
@@ -103,6 +108,7 @@ FLOORS = {
     "set13": {"topical": (148, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set14": {"topical": (144, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set15": {"topical": (144, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    "set16": {"topical": (144, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
 }
 
 
