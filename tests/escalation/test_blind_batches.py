@@ -37,6 +37,9 @@ IN_TRAINING_BEFORE = {
     "thx",
     "thank u",  # batch W's writer (2026-12-05, blind); in data/nlu since 87c65fd
     "what should we bring to the education visit",  # batch X's writer (2026-12-05, blind); data/nlu since 9225f7f
+    # batch Y's writer (2026-12-05, blind); escalation examples in data/nlu since 87c65fd
+    "my daughter is having a seizure",
+    "my son is unconscious",
     "good morning",
     "who do i call about supplies",
     "how big is the pump",  # batch I's writer (blind, 2026-12-04)
@@ -95,6 +98,7 @@ KNOWN_WRONG = {
     "batch_v.yml": (0, 1),
     "batch_w.yml": (0, 0),
     "batch_x.yml": (0, 0),
+    "batch_y.yml": (0, 1),
 }
 
 
@@ -103,6 +107,8 @@ KNOWN_WRONG = {
 ANSWERED_ON_AN_EARLIER_TURN = {
     "so he's been puking | no ketones tho, bg 150",
     "ketone strip | small",
+    "kids pod just fell off | sugar 240 right now",
+    "checked ketones bc he felt off | moderate",
     "we gave the glucagon | about ten minutes ago, she's starting to wake up now",
     "checked ketones | small",
     "checked ketones like u said | moderate",

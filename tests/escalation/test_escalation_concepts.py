@@ -431,7 +431,16 @@ def test_asking_whether_to_call_never_hides_the_concern_told_with_it(text, level
         (["her sites always get red and itchy from the tape, what can we try"], "none"),
         (["the site looks red and swollen today"], "clinic"),
         (["fifty two and she will not open her eyes"], "emergency"),  # a low with eyes kept shut
+        # Round 25.
+        (["our goalie just collapsed on the field"], "emergency"),
+        (["i think the bolus went in twice"], "clinic"),
+        (["highs all weekend and nothing brings them down"], "clinic"),
+        (["his sugar is back in the 300s"], "clinic"),  # "back in" the 300s is no history
+        (["back in 2018 he had a seizure, none since"], "none"),
+        (["she had a low of 55 last week, we already talked to the nurse about it"], "none"),
+        (["we dont know anyone else on a pump, who can we ask"], "none"),  # not confusion
+        (["he doesnt know who i am and hes 45"], "emergency"),
     ],
 )
-def test_concepts_of_rounds_15_to_24(turns, level):
+def test_concepts_of_rounds_15_to_25(turns, level):
     assert assess_turns(turns[-1], turns[:-1]).level == level

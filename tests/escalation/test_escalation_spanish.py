@@ -931,7 +931,13 @@ def test_spanish_twins_of_the_english_round_12_to_14_concepts(text, level):
         (["tuvo diarrea la semana pasada pero ya se alivio"], "none"),  # recent past and resolved
         (["desde la mañana ha estado arriba de 280"], "clinic"),  # "ha estado" links a reading
         (["ha estado en 52"], "clinic"),
+        # Ronda 25.
+        (["glucosa 400 y respira con dificultad"], "emergency"),  # breathing trouble with a high
+        (["anda en 310, cuanto le pongo de insulina"], "clinic"),  # a dose for a number now
+        (["cuanto le pongo de correccion si algun dia llega a 300"], "none"),  # a plan
+        (["le pusimos glucagon hace como 2 anos, nunca mas"], "none"),
+        (["tuvo un bajon la semana pasada pero ya lo hablamos con la doctora"], "none"),
     ],
 )
-def test_spanish_concepts_of_rounds_15_to_23(turns, level):
+def test_spanish_concepts_of_rounds_15_to_25(turns, level):
     assert assess_turns(turns[-1], turns[:-1], language="es").level == level

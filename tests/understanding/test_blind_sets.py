@@ -32,6 +32,11 @@ IN_TRAINING_BEFORE = {
     "782287b9e1d5ff6062928ea75ef41a9dbef79faa905be99509d9b4ae313aa700",
     # set 14 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 9225f7f)
     "886445358c56db717857aeb1ad11cf2cc12e34f673e853738f42a6fc9d8e3483",
+    # set 17 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd or 9225f7f)
+    "1a14f952e6696875d19bf1680f05495a3ec51ce165172c7c350d8361e6a506fb",
+    "cabe7f5e27cba25ab9b51d5d23a43f537e52ec2550d0a48b3391d1b6024fb83d",
+    "cb644d174a0cf26641bb5af56611cfc6f3cdda05b798a72a1dcbcf2d2a29b5db",
+    "0594a52e872344feee502eda7bfd554c8273d8001c3c4306d93f7257068078f2",
     # set 16 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd)
     "82f718f28ccd1212c41990f2be61c5d4430bb146625cdcaea78834593b023cb9",
     "dd733723de28e31a722a4abd3fd37e893f9aafb440d83511265146099efb1bd6",
@@ -109,6 +114,7 @@ FLOORS = {
     "set14": {"topical": (144, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set15": {"topical": (144, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
     "set16": {"topical": (144, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
+    "set17": {"topical": (144, 150), "not_covered": (36, 40), "followups": (27, 30), "dose_or_escalation": 1},
 }
 
 
