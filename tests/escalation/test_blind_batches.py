@@ -53,6 +53,7 @@ IN_TRAINING_BEFORE = {
 IN_LEXICON_BEFORE = {
     "what should we do",  # batch K (2026-12-05); "what should @we do then" in en.yml since 118a375
     "she s awake now",  # batch U (2026-12-05); in a rules.yml comment since 9225f7f
+    "we had to give glucagon",  # batch Z (2026-12-05); in a rules.yml comment since 1ea32e0
 }
 # Issue 13 (item 4) changed the policy the batches were written under: a question
 # about doses or settings with no reading, sign or request to act now gets the calm
@@ -99,6 +100,7 @@ KNOWN_WRONG = {
     "batch_w.yml": (0, 0),
     "batch_x.yml": (0, 0),
     "batch_y.yml": (0, 1),
+    "batch_z.yml": (0, 1),
 }
 
 
@@ -109,6 +111,8 @@ ANSWERED_ON_AN_EARLIER_TURN = {
     "ketone strip | small",
     "kids pod just fell off | sugar 240 right now",
     "checked ketones bc he felt off | moderate",
+    "we did a double bolus by mistake | hes 140 now, no symptoms",
+    "he threw up after dinner | sugar is 210 didnt check ketones yet",
     "we gave the glucagon | about ten minutes ago, she's starting to wake up now",
     "checked ketones | small",
     "checked ketones like u said | moderate",

@@ -440,7 +440,16 @@ def test_asking_whether_to_call_never_hides_the_concern_told_with_it(text, level
         (["she had a low of 55 last week, we already talked to the nurse about it"], "none"),
         (["we dont know anyone else on a pump, who can we ask"], "none"),  # not confusion
         (["he doesnt know who i am and hes 45"], "emergency"),
+        # Round 26.
+        (["my big sister has a blood sugar of 48 and is slurring"], "emergency"),  # a sibling is a patient
+        (["my sister has a cold, shes fine, just asking about the visit"], "none"),
+        (["she is twitching and jerking, dexcom 44"], "emergency"),
+        (["she was really low yesterday but shes good now"], "none"),
+        (["is it safe for him to play with the pump on during soccer"], "none"),
+        (["my toddler played with the pump buttons and it bolused"], "clinic"),
+        (["seizures? no, just asking about the class"], "none"),
+        (["can the insulin freeze in the pump when we go skiing"], "none"),
     ],
 )
-def test_concepts_of_rounds_15_to_25(turns, level):
+def test_concepts_of_rounds_15_to_26(turns, level):
     assert assess_turns(turns[-1], turns[:-1]).level == level

@@ -937,7 +937,13 @@ def test_spanish_twins_of_the_english_round_12_to_14_concepts(text, level):
         (["cuanto le pongo de correccion si algun dia llega a 300"], "none"),  # a plan
         (["le pusimos glucagon hace como 2 anos, nunca mas"], "none"),
         (["tuvo un bajon la semana pasada pero ya lo hablamos con la doctora"], "none"),
+        # Ronda 26.
+        (["mi hermana tiene la glucosa en 49 y no sabe donde esta"], "emergency"),  # a sibling is a patient
+        (["mi hermano tiene 13 anos y tiene gripa"], "none"),
+        (["el glucometro marca HI"], "clinic"),
+        (["HI en el medidor"], "clinic"),
+        (["la cita es el 12 a las 9 verdad"], "none"),  # a date with a time
     ],
 )
-def test_spanish_concepts_of_rounds_15_to_25(turns, level):
+def test_spanish_concepts_of_rounds_15_to_26(turns, level):
     assert assess_turns(turns[-1], turns[:-1], language="es").level == level

@@ -92,6 +92,7 @@ FLOORS = {
     "es_set21.yml": {"topical": 114, "emergency": 41, "clinic": 41, "false_alarms": 0, "in_spanish": 81},
     "es_set22.yml": {"topical": 117, "emergency": 41, "clinic": 41, "false_alarms": 0, "in_spanish": 82},
     "es_set23.yml": {"topical": 117, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
+    "es_set24.yml": {"topical": 113, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
 }
 
 
