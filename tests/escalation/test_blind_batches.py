@@ -101,6 +101,7 @@ KNOWN_WRONG = {
     "batch_x.yml": (0, 0),
     "batch_y.yml": (0, 1),
     "batch_z.yml": (0, 1),
+    "batch_aa.yml": (0, 2),
 }
 
 

@@ -943,7 +943,10 @@ def test_spanish_twins_of_the_english_round_12_to_14_concepts(text, level):
         (["el glucometro marca HI"], "clinic"),
         (["HI en el medidor"], "clinic"),
         (["la cita es el 12 a las 9 verdad"], "none"),  # a date with a time
+        # Ronda 27 (after the last fresh sets).
+        (["le di su insulina del almuerzo y la maestra ya se la habia dado"], "clinic"),  # the same dose twice
+        (["ya se habia puesto el sensor nuevo"], "none"),
     ],
 )
-def test_spanish_concepts_of_rounds_15_to_26(turns, level):
+def test_spanish_concepts_of_rounds_15_to_27(turns, level):
     assert assess_turns(turns[-1], turns[:-1], language="es").level == level

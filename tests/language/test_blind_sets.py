@@ -93,6 +93,7 @@ FLOORS = {
     "es_set22.yml": {"topical": 117, "emergency": 41, "clinic": 41, "false_alarms": 0, "in_spanish": 82},
     "es_set23.yml": {"topical": 117, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
     "es_set24.yml": {"topical": 113, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
+    "es_set25.yml": {"topical": 113, "emergency": 41, "clinic": 42, "false_alarms": 0, "in_spanish": 83},
 }
 
 

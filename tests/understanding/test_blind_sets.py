@@ -32,6 +32,8 @@ IN_TRAINING_BEFORE = {
     "782287b9e1d5ff6062928ea75ef41a9dbef79faa905be99509d9b4ae313aa700",
     # set 14 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 9225f7f)
     "886445358c56db717857aeb1ad11cf2cc12e34f673e853738f42a6fc9d8e3483",
+    # set 19 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd)
+    "ef56d3235b9b78254ca4bc3e5f39b88b98f4ca9f40340c27d95a47d158121a9f",
     # set 18 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd and 52a6fd8)
     "312eea31699ff78fcb8885846c15fa2a363615d848b360d0ab5e6c8bb1af6615",
     "0f884bc82ab55e3c55c69708bc875b99a7d3539a1ba5464714b27cbb02d4841d",
@@ -119,6 +121,7 @@ FLOORS = {
     "set16": {"topical": (144, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
     "set17": {"topical": (144, 150), "not_covered": (36, 40), "followups": (27, 30), "dose_or_escalation": 1},
     "set18": {"topical": (146, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
+    "set19": {"topical": (134, 150), "not_covered": (33, 40), "followups": (27, 30), "dose_or_escalation": 2},
 }
 
 
