@@ -73,7 +73,7 @@ class ReservedTicket:
     failed before its turn), so the conversation is not held until it expires.
     """
 
-    def __init__(self, store: "ReservableTickets", conversation_id: Text, number: int) -> None:
+    def __init__(self, store: LockStore, conversation_id: Text, number: int) -> None:
         self.store, self.conversation_id, self.number = store, conversation_id, number
         self.taken = False
 
@@ -105,7 +105,8 @@ class ReservableTickets:
         return super().issue_ticket(conversation_id, lock_lifetime)  # type: ignore[misc]
 
     def reserve_ticket(self, conversation_id: Text) -> ReservedTicket:
-        return ReservedTicket(self, conversation_id, self.new_ticket(conversation_id))
+        store: Any = self  # a LockStore: the mixin is only used with one
+        return ReservedTicket(store, conversation_id, self.new_ticket(conversation_id))
 
 
 class InMemoryTurnLockStore(ReservableTickets, InMemoryLockStore):
