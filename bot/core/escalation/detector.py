@@ -146,8 +146,8 @@ def _assess(text: str, rules: Rules, language: str, read_in: Optional[Tuple[str,
 
 
 # A previous turn this short may be a context cue for the next message (see assess_turns).
-# Not longer: a longer turn joined to a bare number ("checked him after soccer" | "61") can
-# hide the reading, and doubt escalates.
+# Not longer: a longer first turn joined to a bare number in the next one can hide the
+# reading, and doubt escalates.
 MAX_CUE_TURN_WORDS = 3
 
 

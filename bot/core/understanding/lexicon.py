@@ -23,7 +23,7 @@ from bot.core.understanding.rules import UNDERSTANDING_DIR, Rules, load_rules
 
 _WORD = re.compile(r"(?<![a-z0-9])[a-z]+(?![a-z0-9])")
 _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?|#+|[^\sa-z\d#]")
-# A hyphen inside a word joins its parts ("problem-solve", "back-up"): read as the words.
+# A hyphen inside a word joins its parts ("follow-up", "back-up"): read as the words.
 _WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _NEVER = re.compile(r"(?!)")  # no `defuse` here: numbers stay numbers
 _WRITTEN_ORDINAL = re.compile(r"\b\d+[a-z]{2}\b")
