@@ -30,7 +30,7 @@ import logging
 import os
 import time
 from contextvars import ContextVar
-from typing import Any, Optional, Text
+from typing import Any, Optional, Text, cast
 from urllib.parse import unquote, urlsplit
 
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
@@ -105,8 +105,8 @@ class ReservableTickets:
         return super().issue_ticket(conversation_id, lock_lifetime)  # type: ignore[misc]
 
     def reserve_ticket(self, conversation_id: Text) -> ReservedTicket:
-        store: Any = self  # a LockStore: the mixin is only used with one
-        return ReservedTicket(store, conversation_id, self.new_ticket(conversation_id))
+        # The mixin is only ever combined with a LockStore (the classes below).
+        return ReservedTicket(cast(LockStore, self), conversation_id, self.new_ticket(conversation_id))
 
 
 class InMemoryTurnLockStore(ReservableTickets, InMemoryLockStore):

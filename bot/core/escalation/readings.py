@@ -214,6 +214,10 @@ class _Finder:
         link = self.w["when_links"].at(self.tokens, nxt)
         return bool(link) and bool(self.w["when_words"].at(self.tokens, nxt + link))
 
+    def named_after(self, nxt: int, value: float) -> bool:
+        """A number past ages and counts with a glucose word right after it: "300 readings all week"."""
+        return value > self.th["ambiguous_max"] and bool(self.w["glucose_words"].at(self.tokens, nxt))
+
     def anchored(self, i: int) -> bool:
         """A glucose word within the window before token i, or "on the meter" after."""
         words, j = 0, i - 1
@@ -284,7 +288,7 @@ class _Finder:
             or subject
             or plural
             or self.anchored(i)
-            or (value > th["ambiguous_max"] and nxt < len(tokens) and bool(w["glucose_words"].at(tokens, nxt)))
+            or self.named_after(nxt, value)
             or (decimal and (self.loose_decimal(i, clean_next) or self.linked_decimal(i, clean_next)))
             or self.leading(i, value, clean_next)
             or self.trailing(i, value)
