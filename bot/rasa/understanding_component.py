@@ -41,7 +41,8 @@ class UnderstandingComponent(UntrainedComponent):
         self.config = {**self.get_default_config(), **config}
         # A broken knowledge/understanding/ file stops the server at start.
         self.rules = load_rules()
-        load_lexicon(self.config["language"])
+        for language in self.rules.languages:
+            load_lexicon(language)
 
     def process(self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None) -> List[Message]:
         previous = self.previous_topic(tracker)
@@ -71,8 +72,9 @@ class UnderstandingComponent(UntrainedComponent):
         text = message.get(TEXT) or ""
         if not text or text.startswith("/"):
             return  # a button payload names its intent
-        if message.get("language") not in (None, self.config["language"]):
-            return  # its patterns are English: another language keeps the classifier's intent
+        language = message.get("language") or self.config["language"]
+        if language not in self.rules.languages:
+            return  # no words of understanding in this language: the classifier's intent stands
         if (message.get(INTENT) or {}).get("name") in ("set_language", "other_language"):
             return
         ranking: List[Dict[Text, Any]] = list(message.get(INTENT_RANKING_KEY) or [])
@@ -80,10 +82,10 @@ class UnderstandingComponent(UntrainedComponent):
             ranking = [message.get(INTENT)]
         escalating = [r for r in ranking if r.get("name") in INTENT_LEVELS]
         rest = [r for r in ranking if r.get("name") not in INTENT_LEVELS]
-        found = assess(text, language=self.config["language"])
+        found = assess(text, language=language)
         dose_question = "dose_question" in found.signals and found.level == "none"
         pairs: Tuple[Tuple[str, float], ...] = tuple((r["name"], float(r.get("confidence") or 0.0)) for r in rest)
-        decided = understand(text, pairs, previous, dose_question, self.config["language"])
+        decided = understand(text, pairs, previous, dose_question, language)
         chosen = self._intent(decided, rest)
         top = (message.get(INTENT) or {}).get("name")
         if top in INTENT_LEVELS:

@@ -166,6 +166,12 @@ def _edit(path, change):
         (lambda d: d.pop("max_topics"), "max_topics"),
         (lambda d: d.update(classifier_alone=0.3), "classifier_alone"),
         (lambda d: d.update(classifier_overrules="high"), "classifier_overrules"),
+        (
+            lambda d: d["by_language"].update(fr={"classifier_alone": 0.3, "classifier_overrules": 0.9}),
+            "by_language.fr",
+        ),
+        (lambda d: d["by_language"]["es"].update(classifier_alone=1.5), "by_language.es.classifier_alone"),
+        (lambda d: d["by_language"]["es"].pop("classifier_overrules"), "by_language.es.classifier_overrules"),
     ],
 )
 def test_a_broken_rules_file_names_the_file_and_field(understanding_copy, change, field):
@@ -191,6 +197,69 @@ def test_a_broken_lexicon_names_the_file_and_field(understanding_copy, change, f
     with pytest.raises(KnowledgeError) as err:
         load_lexicon("en", load_rules(), path)
     assert "en.yml" in str(err.value) and field in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "language, change, field",
+    [
+        # The first language's lexicon holds the referral wording; Spanish has knowledge/es/referrals.yml.
+        ("en", lambda d: d.pop("referrals"), "referrals"),
+        ("es", lambda d: d["about"].pop("backup_plan"), "about.backup_plan"),
+        ("es", lambda d: d["followups"]["next"].insert(0, "que @no_such_class"), "followups.next[0]"),
+        ("es", lambda d: d.update(language="en"), "language"),
+    ],
+)
+def test_a_broken_lexicon_of_either_language_names_the_file_and_field(understanding_copy, language, change, field):
+    path = understanding_copy / f"{language}.yml"
+    _edit(path, change)
+    with pytest.raises(KnowledgeError) as err:
+        load_lexicon(language, load_rules(), path)
+    assert f"{language}.yml" in str(err.value) and field in str(err.value)
+
+
+def test_spanish_has_words_of_understanding_but_not_the_referral_wording():
+    assert "es" in load_rules().languages
+    assert load_lexicon("es").referrals == {}
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("y si un dia se descompone el aparato", "backup_plan"),
+        ("me explican como se pone el cateter en la pancita", "sets_sites_taping"),
+        ("nos toca la cita de la insulina de verdad cuando", "insulin_start"),
+        ("mi nieta tiene 4 anos, le pueden poner una", "young_children"),
+    ],
+)
+def test_spanish_words_overrule_an_unsure_classifier(text, topic):
+    # The classifier's first is another topic, below by_language.es.classifier_overrules.
+    _, overrules = load_rules().thresholds("es")
+    found = understand(text, ranking("travel", topic, first=overrules - 0.01), language="es")
+    assert found.topics[0] == topic
+
+
+def test_spanish_keeps_the_classifier_topic_the_words_do_not_show():
+    alone, _ = load_rules().thresholds("es")
+    text = "me cuenta un poquito de eso que le dicen la maquinita de mi sobrino"  # no topic's words
+    assert understand(text, ranking("what_is_pump", first=alone), language="es").topics == ("what_is_pump",)
+    assert understand(text, ranking("what_is_pump", first=alone), language="en").intent == "nlu_fallback"
+
+
+def test_spanish_follow_ups_go_along_the_program_order():
+    assert understand("y la tercera?", ranking("travel"), previous="four_phases", language="es").topics == (
+        "education_visit",
+    )
+    assert understand("y despues que sigue", ranking("travel"), previous="saline_week", language="es").topics == (
+        "insulin_start",
+    )
+    # "que viene" after a time word is next week, not "what comes next".
+    found = understand("la cita de suero es la semana que viene", ranking("saline_week"), "evaluation", language="es")
+    assert found.topics == ("saline_week",)
+
+
+def test_a_spanish_question_about_water_is_not_covered():
+    found = understand("se puede meter a la alberca con el aparato", ranking("wearing_pump", first=0.99), language="es")
+    assert found.intent == NOT_COVERED and found.theme == "water"
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ give those endings as `clitics`: a word that is an infinitive or gerund of
 the language plus one of them has that verb's lemma, and is no typo.
 """
 
+import ctypes
 import functools
 import gzip
 import json
@@ -47,6 +48,16 @@ def lemma_table(language: str) -> Dict[str, str]:
                 folded = lemmas[lemma] = fold(lemma)
             table.setdefault(fold(form), folded)
     return table
+
+
+def _give_back_freed_memory() -> None:
+    """Hand the pages the lemma table's load freed back to the system (glibc keeps them
+    otherwise: about 60 MB a server process with both Spanish lexicons). Elsewhere a no-op."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _deletes(word: str, edits: int) -> Set[str]:
@@ -160,6 +171,7 @@ class Words:
         self.table = dict(zip(fresh[0:n_pairs:2], fresh[1:n_pairs:2], strict=True))
         self._target_list = fresh[n_pairs:]
         self.targets = set(self._target_list)
+        _give_back_freed_memory()
 
     def add_targets(self, lemmas: Iterable[str]) -> None:
         """Make these lexicon words (and every form of them) targets of typo repair."""

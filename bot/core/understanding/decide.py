@@ -73,7 +73,8 @@ def _understand(
     theme = None if dose_question else _theme(reading, candidates, about, clause_of, asking, rules)
     if theme:
         return Understanding(NOT_COVERED, theme=theme, how="not_covered")
-    sure = _classifier_sure(ranking, rules.classifier_overrules if candidates else rules.classifier_alone)
+    alone, overrules = rules.thresholds(language)
+    sure = _classifier_sure(ranking, overrules if candidates else alone)
     if candidates:
         topics = _two_questions(candidates, about, clause_of, asking) if rules.max_topics > 1 else ()
         if topics:

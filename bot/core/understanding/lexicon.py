@@ -42,8 +42,10 @@ _TOP = (
     "followups",
     "question_words",
     "clause_breaks",
-    "referrals",
 )
+# The referral wording lives in the first language's lexicon; another language has
+# knowledge/<language>/referrals.yml (with its review mark).
+_OPTIONAL = ("referrals",)
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def _default(language: str) -> Lexicon:
 
 def _load(path: Path, language: str, rules: Rules) -> Lexicon:
     s = Shape(path)
-    top = s.mapping(load_yaml(path), "", _TOP)
+    top = s.mapping(load_yaml(path), "", _TOP, _OPTIONAL)
     if top["language"] != language:
         raise s.error("language", f"expected '{language}' (the file's name), got {top['language']!r}")
     spelling = {
@@ -108,15 +110,14 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
         fold(str(k)): fold(s.text(v, f"lemmas.{k}"))
         for k, v in s.mapping(top["lemmas"], "lemmas", optional=None).items()
     }
-    words = Words(language, spelling, lemmas=lemmas)
     classes: Dict[str, Tuple[Tuple[str, ...], ...]] = {}
     for name, items in s.mapping(top["classes"], "classes", optional=None).items():
         classes[str(name)] = tuple(tuple(fold(p).split()) for p in s.strings(items, f"classes.{name}"))
 
     named: List[Tuple[str, CompiledPattern]] = []
 
-    def add(key: str, field: str, sources) -> None:
-        for i, src in enumerate(s.strings(sources, field)):
+    def add(key: str, field: str, sources, empty_ok: bool = False) -> None:
+        for i, src in enumerate(s.strings(sources, field, empty_ok)):
             try:
                 named.append((key, compile_pattern(fold(src), classes)))
             except PatternError as exc:
@@ -127,7 +128,8 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
         add(f"about:{topic}", f"about.{topic}", about[topic])
     themes = s.mapping(top["themes"], "themes", tuple(t for t in rules.themes if t != "general"), ("general",))
     for theme, patterns in themes.items():
-        add(f"theme:{theme}", f"themes.{theme}", patterns)
+        # A theme may have no words yet in a language: its questions then go by the topics' words.
+        add(f"theme:{theme}", f"themes.{theme}", patterns, empty_ok=True)
     add("domain", "domain", top["domain"])
     fu = s.mapping(
         top["followups"],
@@ -152,8 +154,10 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
         fold(str(k)): fold(s.text(v, f"ordinals.{k}"))
         for k, v in s.mapping(top["ordinals"], "ordinals", optional=None).items()
     }
-    ref = s.mapping(top["referrals"], "referrals", rules.referrals)
-    referrals = {k: s.text(ref[k], f"referrals.{k}") for k in rules.referrals}
+    if top.get("referrals") is None and language == rules.languages[0]:
+        raise s.error("referrals", "missing required field (the first language's lexicon holds the wording)")
+    ref = s.mapping(top.get("referrals") or {}, "referrals", () if top.get("referrals") is None else rules.referrals)
+    referrals = {k: s.text(ref[k], f"referrals.{k}") for k in rules.referrals if k in ref}
 
     lexicon_words = {
         w
@@ -163,6 +167,9 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
         for e in seq
         for w in e.words | {x for ph in e.phrases for x in ph}
     }
+    # The lemma table last, as in the escalation lexicon: what its load leaves behind is then
+    # all it leaves (Words.keep_only); built first, it held about 60 MB of a Spanish server process.
+    words = Words(language, spelling, lemmas=lemmas)
     words.add_targets(lexicon_words)
     words.keep_only(lexicon_words)
     return Lexicon(

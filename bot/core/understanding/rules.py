@@ -29,11 +29,17 @@ class Rules:
     followup_minutes: float
     classifier_alone: float  # a topic no `about` pattern shows is answered when the classifier is this sure
     classifier_overrules: float  # and overrules the topic the words show when this sure
+    # (classifier_alone, classifier_overrules) of a language whose own differ (rules.yml `by_language`)
+    by_language: Dict[str, Tuple[float, float]]
     sequences: Dict[str, Tuple[str, ...]]
     lists: Dict[str, Tuple[str, ...]]
     referrals: Tuple[str, ...]
     themes: Dict[str, Theme]
     topics: Tuple[str, ...]  # every topic id of knowledge/topics/
+
+    def thresholds(self, language: str) -> Tuple[float, float]:
+        """(classifier_alone, classifier_overrules) for messages in this language."""
+        return self.by_language.get(language, (self.classifier_alone, self.classifier_overrules))
 
 
 def load_rules(path: Union[str, Path, None] = None) -> Rules:
@@ -61,6 +67,7 @@ def _load(path: Path) -> Rules:
             "referrals",
             "themes",
         ),
+        ("by_language",),
     )
     topics = tuple(get_knowledge().by_id)
 
@@ -89,10 +96,20 @@ def _load(path: Path) -> Rules:
         near = topic_ids([body["near"]], f"{field}.near")[0] if body.get("near") else None
         yields_to = topic_ids(body["yields_to"], f"{field}.yields_to") if body.get("yields_to") else ()
         themes[str(name)] = Theme(who, near, yields_to)
+    languages = s.strings(top["languages"], "languages")
+    by_language = {}
+    for language, body in s.mapping(top.get("by_language") or {}, "by_language", optional=languages).items():
+        field = f"by_language.{language}"
+        body = s.mapping(body, field, ("classifier_alone", "classifier_overrules"))
+        # Any confidence here: a language may leave its classifier's answer standing (rules.yml says why).
+        by_language[str(language)] = (
+            _confidence(s, body["classifier_alone"], f"{field}.classifier_alone", low=0.0),
+            _confidence(s, body["classifier_overrules"], f"{field}.classifier_overrules"),
+        )
     if GENERAL_THEME not in themes:
         raise s.error("themes", f"missing the '{GENERAL_THEME}' theme (a pump question no theme names)")
     return Rules(
-        languages=s.strings(top["languages"], "languages"),
+        languages=languages,
         max_topics=s.whole(top["max_topics"], "max_topics", 1),
         followup_minutes=s.number(top["followup_minutes"], "followup_minutes"),
         classifier_alone=_confidence(s, top["classifier_alone"], "classifier_alone"),
@@ -100,13 +117,14 @@ def _load(path: Path) -> Rules:
         sequences=sequences,
         lists=lists,
         referrals=referrals,
+        by_language=by_language,
         themes=themes,
         topics=topics,
     )
 
 
-def _confidence(s: Shape, value, field: str) -> float:
+def _confidence(s: Shape, value, field: str, low: float = 0.5) -> float:
     number = s.number(value, field)
-    if not 0.5 <= number <= 1.0:  # below 0.5 a second topic could be as likely
-        raise s.error(field, f"expected a confidence between 0.5 and 1.0, got {value!r}")
+    if not low <= number <= 1.0:  # below 0.5 a second topic could be as likely
+        raise s.error(field, f"expected a confidence between {low} and 1.0, got {value!r}")
     return number
