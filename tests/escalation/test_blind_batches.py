@@ -48,6 +48,8 @@ IN_TRAINING_BEFORE = {
     "will the educator go over sick days",  # batch O's writer (blind, 2026-12-05); in data/nlu since 9225f7f
     "how do i reorder pump supplies",  # batch Q's writer (blind, 2026-12-05); in data/nlu since 87c65fd
     "meter reads lo",  # batch T's writer (blind, 2026-12-05); in data/nlu since 87c65fd
+    "cant wake her up",  # batch AB's writer (blind, 2026-12-05); in data/nlu/escalation.yml since 87c65fd
+    "what is the adjustment period",  # batch AB's writer (blind, 2026-12-05); in data/nlu since 87c65fd
 }
 # Everyday questions a batch shares with a lexicon pattern older than the batch: coincidence.
 IN_LEXICON_BEFORE = {
@@ -99,9 +101,10 @@ KNOWN_WRONG = {
     "batch_v.yml": (0, 1),
     "batch_w.yml": (0, 0),
     "batch_x.yml": (0, 0),
-    "batch_y.yml": (0, 1),
+    "batch_y.yml": (0, 0),
     "batch_z.yml": (0, 1),
-    "batch_aa.yml": (0, 2),
+    "batch_aa.yml": (0, 1),
+    "batch_ab.yml": (0, 0),
 }
 
 

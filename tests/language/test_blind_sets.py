@@ -26,6 +26,8 @@ SETS = sorted(BLIND.glob("es_set*.yml"))
 # at the same time by another helper who never saw the set: coincidence, not copying.
 # SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set still to be run.
 COINCIDENCES = {
+    # set 26 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
+    "ebc8d11a4663254db3ebbedd7f745f7a75241a03f29aaef54bdf4ec17b11079a",
     # set 22 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
     "3f8852329b04047a5b9593853bc9721311cea0c090c07865fe1aad5f8de047c2",
     # set 20 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
@@ -96,6 +98,10 @@ FLOORS = {
     "es_set23.yml": {"topical": 122, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
     "es_set24.yml": {"topical": 120, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
     "es_set25.yml": {"topical": 123, "emergency": 41, "clinic": 42, "false_alarms": 0, "in_spanish": 83},
+    # es_set26 (sealed, run once after round 28): its figures after round 29; the misses left are the brief's
+    # policy (vomiting with a high sugar at 911, a sick child with an in-range sugar at the clinic), one English
+    # message answered in English, and two topical (blind/README.md).
+    "es_set26.yml": {"topical": 115, "emergency": 38, "clinic": 37, "false_alarms": 0, "in_spanish": 75},
 }
 
 

@@ -102,26 +102,27 @@ IN_TRAINING_BEFORE = {
 FLOORS = {
     # Raised 2026-12-05 after the family-wording examples (data/nlu/family_wording.yml) and the set 6 round,
     # again after round 15 (the classifier thresholds of rules.yml, four more not-covered themes), and after
-    # round 17 (data/nlu/neighbours.yml: +3 on set 10, the same total on sets 1-9, set 5 and 7 one and two fewer).
+    # round 17 (data/nlu/neighbours.yml: +3 on set 10, the same total on sets 1-9, set 5 and 7 one and two fewer),
+    # and after round 29 (set 19's concepts: +6 topical, +4 not covered and 2 fewer escalations on set 19).
     "set1": {"topical": (144, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
     "set2": {"topical": (139, 150), "not_covered": (36, 40), "followups": (21, 30), "dose_or_escalation": 1},
-    "set3": {"topical": (143, 150), "not_covered": (38, 40), "followups": (25, 30), "dose_or_escalation": 0},
-    "set4": {"topical": (141, 150), "not_covered": (38, 40), "followups": (25, 30), "dose_or_escalation": 0},
-    "set5": {"topical": (140, 150), "not_covered": (33, 40), "followups": (25, 30), "dose_or_escalation": 0},
-    "set6": {"topical": (141, 150), "not_covered": (38, 40), "followups": (30, 30), "dose_or_escalation": 0},
-    "set7": {"topical": (143, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    "set3": {"topical": (145, 150), "not_covered": (38, 40), "followups": (25, 30), "dose_or_escalation": 0},
+    "set4": {"topical": (143, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
+    "set5": {"topical": (141, 150), "not_covered": (34, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    "set6": {"topical": (143, 150), "not_covered": (39, 40), "followups": (30, 30), "dose_or_escalation": 0},
+    "set7": {"topical": (143, 150), "not_covered": (40, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set8": {"topical": (133, 150), "not_covered": (36, 40), "followups": (28, 30), "dose_or_escalation": 0},
     "set9": {"topical": (147, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 0},
-    "set10": {"topical": (141, 150), "not_covered": (37, 40), "followups": (28, 30), "dose_or_escalation": 1},
-    "set11": {"topical": (141, 150), "not_covered": (34, 40), "followups": (27, 30), "dose_or_escalation": 2},
-    "set12": {"topical": (140, 150), "not_covered": (37, 40), "followups": (25, 30), "dose_or_escalation": 1},
+    "set10": {"topical": (141, 150), "not_covered": (38, 40), "followups": (28, 30), "dose_or_escalation": 1},
+    "set11": {"topical": (143, 150), "not_covered": (34, 40), "followups": (28, 30), "dose_or_escalation": 2},
+    "set12": {"topical": (142, 150), "not_covered": (37, 40), "followups": (25, 30), "dose_or_escalation": 1},
     "set13": {"topical": (148, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set14": {"topical": (144, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set15": {"topical": (144, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
     "set16": {"topical": (144, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
     "set17": {"topical": (144, 150), "not_covered": (36, 40), "followups": (27, 30), "dose_or_escalation": 1},
     "set18": {"topical": (146, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
-    "set19": {"topical": (134, 150), "not_covered": (33, 40), "followups": (27, 30), "dose_or_escalation": 2},
+    "set19": {"topical": (140, 150), "not_covered": (37, 40), "followups": (27, 30), "dose_or_escalation": 0},
 }
 
 

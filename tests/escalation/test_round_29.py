@@ -1,0 +1,105 @@
+"""Concepts of rounds 28-29 (tests/escalation/blind/README.md), in this file's own words.
+
+Twelve of these cases fail with the lexicons of commit 8651090 (checked); the others
+guard the reach of the new patterns (a request with no concern before it, a call
+that is planned, "once" meaning "when"). The blind batches measure the rest.
+"""
+
+import pytest
+
+from bot.core.escalation import assess, assess_turns
+
+
+@pytest.mark.parametrize(
+    "earlier, text",
+    [
+        (["the site came out at practice"], "please phone me"),
+        (["she vomited twice"], "could someone ring us"),
+        (["his pump says occlusion"], "have the nurse phone me asap"),
+        (["se le salió el catéter"], "me pueden llamar porfa"),
+    ],
+)
+def test_a_request_to_be_called_after_a_concern_gets_the_concern_again(earlier, text):
+    assert assess_turns(text, earlier).level == "clinic"
+
+
+@pytest.mark.parametrize(
+    "earlier, text",
+    [
+        ([], "please phone me"),  # no concern before: nothing to repeat
+        (["what is the saline week"], "could someone ring us"),
+        (["she vomited twice"], "ok thanks, when will the trainer ring us"),  # a call planned, asked about
+    ],
+)
+def test_a_request_to_be_called_alone_is_no_concern(earlier, text):
+    assert assess_turns(text, earlier).level == "none"
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        # The result told later in the sentence, of the ketones just named.
+        ("tested ketones before bed and they came back negative, bg 150", "none"),
+        ("did urine ketones and the result was negative", "none"),
+        # Negative earlier, positive now: the pronoun carries the ketones past the negation.
+        ("ketones were negative at lunch but now they are moderate", "clinic"),
+        ("no ketones this morning but tonight they are small", "clinic"),
+        ("ketones were negative this morning, now she is throwing up and they are large", "emergency"),
+    ],
+)
+def test_ketones_told_negative_or_positive_later_in_the_sentence(text, level):
+    assert assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("grandpa writing, i had a seizure once back in 1998, unrelated, just curious about the pump", "none"),
+        ("he had a seizure once years ago at camp, how do pumps handle that", "none"),
+        ("his bg is back in the 50s and hes sweaty", "clinic"),
+        ("she had a seizure once we got home from school", "emergency"),
+    ],
+)
+def test_once_long_ago_is_history_and_once_as_when_is_not(text, level):
+    assert assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do you deal with highs, the tubing is kinked and shes 350",
+        "how do you fix highs when the site fails and hes 400 right now",
+        "como se bajan los azucares altos, la bomba falla y tiene 390",
+    ],
+)
+def test_a_reading_told_now_after_a_how_to_question_escalates(text):
+    assert assess(text).level == "clinic"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "como se corrigen las subidas cuando falla la bomba? para estar preparados",
+        "is it ok to take the pump off for an hour at the pool",
+        "how long is the waiting list to get into the pump clinic",
+        "she is already doing 8 fingersticks a day, will that change on the pump",
+        "en la clase practicamos con un glucagon de demostracion",
+        "vomito hace unos dias por un virus, ya esta recuperada y hoy anda en 110",
+        "no le entiendo lo que dice la pantalla de la bomba",
+    ],
+)
+def test_questions_practice_and_the_past_are_benign(text):
+    assert assess(text).level == "none"
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("tiene 42 y no se le entiende lo que dice", "emergency"),
+        ("no le entendemos nada de lo que habla y el azucar esta en 38", "emergency"),
+        ("dad already gave her dinner bolus and i did one too", "clinic"),
+        ("my toddler got into the insulin vials", "clinic"),
+    ],
+)
+def test_what_still_escalates(text, level):
+    assert assess(text).level == level
