@@ -50,6 +50,7 @@ IN_TRAINING_BEFORE = {
     "meter reads lo",  # batch T's writer (blind, 2026-12-05); in data/nlu since 87c65fd
     "cant wake her up",  # batch AB's writer (blind, 2026-12-05); in data/nlu/escalation.yml since 87c65fd
     "what is the adjustment period",  # batch AB's writer (blind, 2026-12-05); in data/nlu since 87c65fd
+    "hey",  # batch AC's writer (blind, 2026-12-05); in data/nlu/chitchat.yml since 87c65fd
 }
 # Everyday questions a batch shares with a lexicon pattern older than the batch: coincidence.
 IN_LEXICON_BEFORE = {
@@ -105,6 +106,7 @@ KNOWN_WRONG = {
     "batch_z.yml": (0, 1),
     "batch_aa.yml": (0, 1),
     "batch_ab.yml": (0, 0),
+    "batch_ac.yml": (0, 0),
 }
 
 
@@ -131,6 +133,7 @@ ANSWERED_ON_AN_EARLIER_TURN = {
     "she threw up at school | sugar was fine tho 130",
     "checked ketones | small, and shes 240",
     "so he threw up after lunch | sugar 210",
+    "is 280 bad | thats what hes at right now",
 }
 
 

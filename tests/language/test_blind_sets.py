@@ -26,6 +26,8 @@ SETS = sorted(BLIND.glob("es_set*.yml"))
 # at the same time by another helper who never saw the set: coincidence, not copying.
 # SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set still to be run.
 COINCIDENCES = {
+    # set 27 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
+    "dbec8269d6bf40627c2b7446cb76af48204a25d60d9ed7fbe81ef25d59fdc14c",
     # set 26 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
     "ebc8d11a4663254db3ebbedd7f745f7a75241a03f29aaef54bdf4ec17b11079a",
     # set 22 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
@@ -67,6 +69,8 @@ COINCIDENCES = {
 FLOORS = {
     # Topical raised on every set by round 28 (the Spanish words of understanding, knowledge/understanding/es.yml):
     # 3,012 of 3,109 right over sets 1-25, was 2,905 (blind/README.md; these sets were seen while tuning).
+    # es_set19 119 since round 30 (one question about the visit covering the backup plan now gets the backup
+    # plan: the classifier orders the two topics its words show); the other sets kept or raised theirs.
     # es_set1 topical 116 since the family-wording examples (data/nlu/es/family_wording.yml; was 119): they
     # moved three set-1 questions and gained 8, 6, 1, 2 and 2 on sets 2, 4, 5, 6 and 8 (blind/README.md).
     "es_set1.yml": {"topical": 122, "emergency": 38, "clinic": 39, "false_alarms": 0, "in_spanish": 79},
@@ -91,7 +95,7 @@ FLOORS = {
     "es_set16.yml": {"topical": 116, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
     "es_set17.yml": {"topical": 130, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
     "es_set18.yml": {"topical": 125, "emergency": 40, "clinic": 40, "false_alarms": 1, "in_spanish": 81},
-    "es_set19.yml": {"topical": 120, "emergency": 40, "clinic": 42, "false_alarms": 0, "in_spanish": 82},
+    "es_set19.yml": {"topical": 119, "emergency": 40, "clinic": 42, "false_alarms": 0, "in_spanish": 82},
     "es_set20.yml": {"topical": 128, "emergency": 41, "clinic": 41, "false_alarms": 0, "in_spanish": 82},
     "es_set21.yml": {"topical": 121, "emergency": 41, "clinic": 41, "false_alarms": 0, "in_spanish": 81},
     "es_set22.yml": {"topical": 120, "emergency": 41, "clinic": 41, "false_alarms": 0, "in_spanish": 82},
@@ -102,6 +106,9 @@ FLOORS = {
     # policy (vomiting with a high sugar at 911, a sick child with an in-range sugar at the clinic), one English
     # message answered in English, and two topical (blind/README.md).
     "es_set26.yml": {"topical": 115, "emergency": 38, "clinic": 37, "false_alarms": 0, "in_spanish": 75},
+    # es_set27 (sealed, run once after round 29: 123, 38, 35, 0, 74): its figures after round 30; left: the brief's
+    # policy (vomiting with a high sugar, a sick child), one Spanglish question read as English.
+    "es_set27.yml": {"topical": 124, "emergency": 38, "clinic": 36, "false_alarms": 0, "in_spanish": 75},
 }
 
 

@@ -25,6 +25,8 @@ SIZES = {"topical": 75, "not_covered": 20, "conversations": 15}
 # Kept as SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set
 # still to be run.
 IN_TRAINING_BEFORE = {
+    # set 20 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd, 2026-11-22)
+    "8a51eb5d578fbdba946940a080ed4dc4e287c8b89d541034abf06d8db8b9b522",
     # set 11 (written 2026-12-05 by a helper who never saw data/; each in data/nlu since 87c65fd, 2026-11-22)
     "0659b30473ed3e70c7fec0dd2ae24f6e04822beca0eb0f6dd999c4e097c16981",
     "a735ed5f8d12555ab02790879c0dbca90ea36ecf0cd233718f8f98833d54be1c",
@@ -123,6 +125,8 @@ FLOORS = {
     "set17": {"topical": (144, 150), "not_covered": (36, 40), "followups": (27, 30), "dose_or_escalation": 1},
     "set18": {"topical": (146, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
     "set19": {"topical": (140, 150), "not_covered": (37, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    # set 20 (sealed, run once after round 29: 139, 38, 27, 2): its figures after round 30.
+    "set20": {"topical": (145, 150), "not_covered": (39, 40), "followups": (29, 30), "dose_or_escalation": 1},
 }
 
 

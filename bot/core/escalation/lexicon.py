@@ -54,6 +54,7 @@ READING_WORDS = (
     "trailing_links",
     "approx_after",
     "below_words",
+    "not_below_before",
     "above_words",
     "not_after",
     "own_age_after",

@@ -236,8 +236,10 @@ class _Finder:
         return bool(on) and bool(self.w["glucose_words"].at(self.tokens, i + 1 + on))
 
     def comparator(self, i: int) -> Optional[str]:
-        if self.w["below_words"].back(self.tokens, i - 1):
-            return "below"
+        below = self.w["below_words"].back(self.tokens, i - 1)
+        if below:
+            # "will not go under 300", "no baja de 300": held above the number, not under it.
+            return "above" if self.w["not_below_before"].back(self.tokens, i - 1 - below) else "below"
         if self.w["above_words"].back(self.tokens, i - 1):
             return "above"
         return None

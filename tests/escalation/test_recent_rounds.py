@@ -1,6 +1,7 @@
-"""Concepts of rounds 28-29 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-30 (tests/escalation/blind/README.md), in this file's own words.
 
-Twelve of these cases fail with the lexicons of commit 8651090 (checked); the others
+Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
+cases marked so with those of ff491ae (checked); the others
 guard the reach of the new patterns (a request with no concern before it, a call
 that is planned, "once" meaning "when"). The blind batches measure the rest.
 """
@@ -102,4 +103,39 @@ def test_questions_practice_and_the_past_are_benign(text):
     ],
 )
 def test_what_still_escalates(text, level):
+    assert assess(text).level == level
+
+
+# --- round 30 ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("bg wont go under 300 even with a fresh site", "clinic"),  # failed before
+        ("his sugar never drops below 320 this week", "clinic"),  # failed before
+        ("no le baja de 310 aunque le cambiamos el sitio", "clinic"),
+        ("she is not below 70, she is 95", "none"),
+        ("she is under 65 and sweaty", "clinic"),
+    ],
+)
+def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
+    assert assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("her a1c keeps going up and down, we are thinking about the pump", "none"),  # failed before
+        ("his bgs go up and down all day since the site change", "clinic"),
+        ("if he keeps running high for a few weeks is that worth a call", "none"),  # failed before
+        ("if she keeps going low like this all night what do we do", "clinic"),
+        ("how long is the pump warranty if it stops working", "none"),  # failed before
+        ("is there a warranty on the pump if it breaks in year two", "none"),  # failed before ("year two": no reading)
+        ("the pump broke, does the warranty cover it? he is 330", "clinic"),
+        ("le salieron cetonas altas pero ya esta bien", "clinic"),  # failed before
+        ("le hicimos la prueba de cetonas y salio negativa", "none"),
+    ],
+)
+def test_round_30_concepts(text, level):
     assert assess(text).level == level
