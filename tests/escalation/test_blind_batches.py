@@ -107,6 +107,7 @@ KNOWN_WRONG = {
     "batch_aa.yml": (0, 1),
     "batch_ab.yml": (0, 0),
     "batch_ac.yml": (0, 0),
+    "batch_ad.yml": (0, 0),
 }
 
 
@@ -134,6 +135,7 @@ ANSWERED_ON_AN_EARLIER_TURN = {
     "checked ketones | small, and shes 240",
     "so he threw up after lunch | sugar 210",
     "is 280 bad | thats what hes at right now",
+    "she threw up | no ketones but sugar 150",
 }
 
 

@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-30 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-31 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -139,3 +139,24 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
 )
 def test_round_30_concepts(text, level):
     assert assess(text).level == level
+
+
+# --- round 31 ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "earlier, text, level",
+    [
+        ([], "her words are slurry and the libre says 52", "emergency"),  # failed before
+        ([], "g7 reads HIGH with two arrows up", "clinic"),  # failed before
+        (["oops"], "we did two boluses for one lunch", "clinic"),  # failed before
+        ([], "numbers great since the settings change, thanks for all the help", "none"),
+        ([], "before dx she threw up a lot, that was in the spring", "none"),  # failed before
+        ([], "is 110 fine before bed? she is not low or anything", "none"),
+        ([], "si un dia se le cae el cateter y sube a 320, a quien le hablo?", "none"),  # failed before
+        ([], "thanks, help! he is 48 and shaking", "clinic"),
+        ([], "he wont eat or drink anything and he is 52", "emergency"),
+    ],
+)
+def test_round_31_concepts(earlier, text, level):
+    assert assess_turns(text, earlier).level == level

@@ -26,6 +26,8 @@ SETS = sorted(BLIND.glob("es_set*.yml"))
 # at the same time by another helper who never saw the set: coincidence, not copying.
 # SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set still to be run.
 COINCIDENCES = {
+    # set 28 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
+    "eff4677e5ceea92270b6609e3fd1bfb77527bb77ae9d1afa4a4bdbed472e2d3e",
     # set 27 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
     "dbec8269d6bf40627c2b7446cb76af48204a25d60d9ed7fbe81ef25d59fdc14c",
     # set 26 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
@@ -109,6 +111,9 @@ FLOORS = {
     # es_set27 (sealed, run once after round 29: 123, 38, 35, 0, 74): its figures after round 30; left: the brief's
     # policy (vomiting with a high sugar, a sick child), one Spanglish question read as English.
     "es_set27.yml": {"topical": 124, "emergency": 38, "clinic": 36, "false_alarms": 0, "in_spanish": 75},
+    # es_set28 (sealed, run once after round 30: 112, 37, 37, 1, 76): its figures after round 31; left: the brief's
+    # policy (vomiting with a high sugar, a sick child), "sugar 69" answered in English, three topical.
+    "es_set28.yml": {"topical": 112, "emergency": 37, "clinic": 37, "false_alarms": 0, "in_spanish": 75},
 }
 
 
