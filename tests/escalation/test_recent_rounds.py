@@ -152,7 +152,7 @@ def test_round_30_concepts(text, level):
         (["oops"], "we did two boluses for one lunch", "clinic"),  # failed before
         ([], "numbers great since the settings change, thanks for all the help", "none"),
         ([], "before dx she threw up a lot, that was in the spring", "none"),  # failed before
-        ([], "is 110 fine before bed? she is not low or anything", "none"),
+        ([], "is 110 fine before bed? he is not high or anything", "none"),
         ([], "si un dia se le cae el cateter y sube a 320, a quien le hablo?", "none"),  # failed before
         ([], "thanks, help! he is 48 and shaking", "clinic"),
         ([], "he wont eat or drink anything and he is 52", "emergency"),
