@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-31 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-32 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -159,4 +159,25 @@ def test_round_30_concepts(text, level):
     ],
 )
 def test_round_31_concepts(earlier, text, level):
+    assert assess_turns(text, earlier).level == level
+
+
+# --- round 32 ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "earlier, text, level",
+    [
+        (["he vomited after lunch"], "just the one time, bg 205", "clinic"),  # failed before
+        (["vomito en la escuela"], "una sola vez, esta en 190", "clinic"),  # failed before
+        (["he vomited after lunch"], "ok he kept juice down, 130 now, thanks", "none"),
+        (["ketones?"], "checked them, negative, bg 140", "none"),
+        ([], "no la podemos despertar para ir a la escuela", "emergency"),  # failed before
+        ([], "no se quiere levantar para la escuela, es flojo", "none"),
+        ([], "respira rapido y el azucar en HI", "emergency"),  # failed before
+        ([], "quiere la bomba para no tener que picarse tanto", "none"),
+        ([], "estoy leyendo sobre la hipoglucemia antes de empezar", "none"),  # failed before
+    ],
+)
+def test_round_32_concepts(earlier, text, level):
     assert assess_turns(text, earlier).level == level

@@ -26,6 +26,9 @@ SETS = sorted(BLIND.glob("es_set*.yml"))
 # at the same time by another helper who never saw the set: coincidence, not copying.
 # SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set still to be run.
 COINCIDENCES = {
+    # set 29 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
+    "628b6125be34ae8cd5651e8be1757cb7943e4887f1073e967d7d566855ce8211",
+    "2a84cc8888bdfd27447998d734e3268618fe93e657fd6bfd9f6dd281808be597",
     # set 28 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
     "eff4677e5ceea92270b6609e3fd1bfb77527bb77ae9d1afa4a4bdbed472e2d3e",
     # set 27 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
@@ -114,6 +117,9 @@ FLOORS = {
     # es_set28 (sealed, run once after round 30: 112, 37, 37, 1, 76): its figures after round 31; left: the brief's
     # policy (vomiting with a high sugar, a sick child), "sugar 69" answered in English, three topical.
     "es_set28.yml": {"topical": 112, "emergency": 37, "clinic": 37, "false_alarms": 0, "in_spanish": 75},
+    # es_set29 (sealed, run once after round 31: 122, 36, 38, 2, 79): its figures after round 32; left: the old
+    # brief's policy (vomiting with a high sugar, a sick child without a reading), two topical.
+    "es_set29.yml": {"topical": 122, "emergency": 38, "clinic": 38, "false_alarms": 0, "in_spanish": 78},
 }
 
 

@@ -25,6 +25,8 @@ SIZES = {"topical": 75, "not_covered": 20, "conversations": 15}
 # Kept as SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set
 # still to be run.
 IN_TRAINING_BEFORE = {
+    # set 22 (written 2026-12-05 by a helper who never saw data/; in data/nlu since 87c65fd, 2026-11-22)
+    "8f6e578a3aaeaa8793c71a72675c41fcab130ebca8e8e4c0196f0dd629348c97",
     # set 21 (written 2026-12-05 by a helper who never saw data/; each in data/nlu since 87c65fd, 2026-11-22)
     "b67170a089641668d0d7dae63849912bf3eabf87c5df50d54ec8248e3dc42540",
     "09a68992b53c7be1797b7fd5a34fc0a45d380d16c92cedfc35e492bbd6289178",
@@ -133,6 +135,8 @@ FLOORS = {
     "set20": {"topical": (145, 150), "not_covered": (39, 40), "followups": (29, 30), "dose_or_escalation": 1},
     # set 21 (sealed, run once after round 30: 143, 39, 26, 0): its figures after round 31.
     "set21": {"topical": (145, 150), "not_covered": (40, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    # set 22 (sealed, run once after round 31; the last fresh understanding set): nothing tuned on it.
+    "set22": {"topical": (141, 150), "not_covered": (37, 40), "followups": (27, 30), "dose_or_escalation": 1},
 }
 
 

@@ -37,6 +37,9 @@ MARKERS_TO_LEAVE_OUT = 2
 Signals = Dict[str, Tuple[str, int]]
 
 
+ALL_CLEAR = "all_clear"  # the concept of a message that says a concern is handled (rules.yml)
+
+
 @dataclass(frozen=True)
 class Assessment:
     level: str  # "emergency" | "clinic" | "none"
@@ -185,6 +188,15 @@ def assess_turns(
     # the concern is still what the family is telling about; the reply repeats it (`before`, not the
     # turns read as one: a cue of this turn must not reach back into the earlier one).
     if now.level == "none" and before.level == "clinic" and now.signals & rules.after_concern:
+        return replace(before, from_context=True)
+    # A reading in range told just after it ("he vomited" | "just the one time, 190"): a detail of the
+    # concern, so its reply again, unless the message says all is well ("ok 118 now, thanks").
+    if (
+        now.level == "none"
+        and before.level == "clinic"
+        and now.signals & rules.details_after_concern
+        and ALL_CLEAR not in now.signals
+    ):
         return replace(before, from_context=True)
     # A context cue sent on its own just before ("what if" | "his dexcom says 55"; "my
     # friend's kid" | "is 45"): a short previous turn with no sign of its own that changes

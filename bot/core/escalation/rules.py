@@ -80,6 +80,8 @@ class Rules:
     together: Tuple[ContextTogether, ...] = ()
     after_emergency: FrozenSet[str] = frozenset()  # signs that keep an emergency of a moment ago going
     after_concern: FrozenSet[str] = frozenset()  # details that, told after a clinic concern, repeat it
+    # details that repeat it too unless the same message says all is well (signal `all_clear`)
+    details_after_concern: FrozenSet[str] = frozenset()
 
     @property
     def signals(self) -> FrozenSet[str]:
@@ -102,7 +104,7 @@ def _load(path: Path) -> Rules:
         load_yaml(path),
         "",
         ("languages", "units", "thresholds", "conversation", "context", "concepts", "evidence", "rules"),
-        ("context_together", "after_emergency", "after_concern"),
+        ("context_together", "after_emergency", "after_concern", "details_after_concern"),
     )
     languages = s.strings(top["languages"], "languages")
     units_raw = s.mapping(top["units"], "units", ("mmol_to_mgdl", "mgdl", "mgdl_weak", "mmol"))
@@ -157,6 +159,7 @@ def _load(path: Path) -> Rules:
         together=_together(s, top.get("context_together") or [], context, known_signals),
         after_emergency=_signal_set(s, top.get("after_emergency"), known_signals, "after_emergency"),
         after_concern=_signal_set(s, top.get("after_concern"), known_signals, "after_concern"),
+        details_after_concern=_signal_set(s, top.get("details_after_concern"), known_signals, "details_after_concern"),
     )
 
 
