@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-32 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-33 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -181,3 +181,21 @@ def test_round_31_concepts(earlier, text, level):
 )
 def test_round_32_concepts(earlier, text, level):
     assert assess_turns(text, earlier).level == level
+
+
+# --- round 33 ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("my big sis is 38 and talking nonsense", "emergency"),  # failed before
+        ("please help 2.9", "clinic"),  # failed before
+        ("sudoroso, 3.2", "clinic"),
+        ("su glucosa sube y sube desde la cena", "clinic"),  # failed before
+        ("que numero se considera alto, mas de 250?", "none"),  # failed before
+        ("my brother is 12 and wants a pump too", "none"),
+    ],
+)
+def test_round_33_concepts(text, level):
+    assert assess(text).level == level

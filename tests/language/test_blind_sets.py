@@ -120,6 +120,9 @@ FLOORS = {
     # es_set29 (sealed, run once after round 31: 122, 36, 38, 2, 79): its figures after round 32; left: the old
     # brief's policy (vomiting with a high sugar, a sick child without a reading), two topical.
     "es_set29.yml": {"topical": 122, "emergency": 38, "clinic": 38, "false_alarms": 0, "in_spanish": 78},
+    # es_set30 (sealed, run once after round 32, the first written with the brief stating the program's rules:
+    # 117, 40, 39, 1, 79): its figures after round 33.
+    "es_set30.yml": {"topical": 117, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 79},
 }
 
 

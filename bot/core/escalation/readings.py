@@ -202,7 +202,8 @@ class _Finder:
         if any(t[0].isalnum() or t == "#" for t in self.tokens[i + 1 :]):
             return False
         link = self.w["trailing_links"].back(self.tokens, i - 1) if i > 0 else 0
-        if not link or value <= self.th["ambiguous_max"]:
+        # A decimal ("3.1") is no age or count: only whole numbers must be past them.
+        if not link or (value <= self.th["ambiguous_max"] and value == int(value)):
             return False
         before = i - 1 - link
         return before < 0 or not self.tokens[before][0].isdigit()  # "ate 30 and 45" is a list
