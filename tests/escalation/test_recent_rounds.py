@@ -106,7 +106,7 @@ def test_what_still_escalates(text, level):
     assert assess(text).level == level
 
 
-# --- round 30 ---------------------------------------------------------------------------
+# --- round 30: a floor the sugar stays over --------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -123,30 +123,25 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
     assert assess(text).level == level
 
 
-@pytest.mark.parametrize(
-    "text, level",
-    [
-        ("her a1c keeps going up and down, we are thinking about the pump", "none"),  # failed before
-        ("his bgs go up and down all day since the site change", "clinic"),
-        ("if he keeps running high for a few weeks is that worth a call", "none"),  # failed before
-        ("if she keeps going low like this all night what do we do", "clinic"),
-        ("how long is the pump warranty if it stops working", "none"),  # failed before
-        ("is there a warranty on the pump if it breaks in year two", "none"),  # failed before ("year two": no reading)
-        ("the pump broke, does the warranty cover it? he is 330", "clinic"),
-        ("le salieron cetonas altas pero ya esta bien", "clinic"),  # failed before
-        ("le hicimos la prueba de cetonas y salio negativa", "none"),
-    ],
-)
-def test_round_30_concepts(text, level):
-    assert assess(text).level == level
-
-
-# --- round 31 ---------------------------------------------------------------------------
+# --- rounds 30 to 33 --------------------------------------------------------------------
+# One table: a case with no earlier turn reads as assess() of the message alone.
 
 
 @pytest.mark.parametrize(
     "earlier, text, level",
     [
+        # round 30
+        ([], "her a1c keeps going up and down, we are thinking about the pump", "none"),  # failed before
+        ([], "his bgs go up and down all day since the site change", "clinic"),
+        ([], "if he keeps running high for a few weeks is that worth a call", "none"),  # failed before
+        ([], "if she keeps going low like this all night what do we do", "clinic"),
+        ([], "how long is the pump warranty if it stops working", "none"),  # failed before
+        # "year two": no reading
+        ([], "is there a warranty on the pump if it breaks in year two", "none"),  # failed before
+        ([], "the pump broke, does the warranty cover it? he is 330", "clinic"),
+        ([], "le salieron cetonas altas pero ya esta bien", "clinic"),  # failed before
+        ([], "le hicimos la prueba de cetonas y salio negativa", "none"),
+        # round 31
         ([], "her words are slurry and the libre says 52", "emergency"),  # failed before
         ([], "g7 reads HIGH with two arrows up", "clinic"),  # failed before
         (["oops"], "we did two boluses for one lunch", "clinic"),  # failed before
@@ -156,18 +151,7 @@ def test_round_30_concepts(text, level):
         ([], "si un dia se le cae el cateter y sube a 320, a quien le hablo?", "none"),  # failed before
         ([], "thanks, help! he is 48 and shaking", "clinic"),
         ([], "he wont eat or drink anything and he is 52", "emergency"),
-    ],
-)
-def test_round_31_concepts(earlier, text, level):
-    assert assess_turns(text, earlier).level == level
-
-
-# --- round 32 ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "earlier, text, level",
-    [
+        # round 32
         (["he vomited after lunch"], "just the one time, bg 205", "clinic"),  # failed before
         (["vomito en la escuela"], "una sola vez, esta en 190", "clinic"),  # failed before
         (["he vomited after lunch"], "ok he kept juice down, 130 now, thanks", "none"),
@@ -177,25 +161,14 @@ def test_round_31_concepts(earlier, text, level):
         ([], "respira rapido y el azucar en HI", "emergency"),  # failed before
         ([], "quiere la bomba para no tener que picarse tanto", "none"),
         ([], "estoy leyendo sobre la hipoglucemia antes de empezar", "none"),  # failed before
+        # round 33
+        ([], "my big sis is 38 and talking nonsense", "emergency"),  # failed before
+        ([], "please help 2.9", "clinic"),  # failed before
+        ([], "sudoroso, 3.2", "clinic"),
+        ([], "su glucosa sube y sube desde la cena", "clinic"),  # failed before
+        ([], "que numero se considera alto, mas de 250?", "none"),  # failed before
+        ([], "my brother is 12 and wants a pump too", "none"),
     ],
 )
-def test_round_32_concepts(earlier, text, level):
+def test_later_rounds_concepts(earlier, text, level):
     assert assess_turns(text, earlier).level == level
-
-
-# --- round 33 ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "text, level",
-    [
-        ("my big sis is 38 and talking nonsense", "emergency"),  # failed before
-        ("please help 2.9", "clinic"),  # failed before
-        ("sudoroso, 3.2", "clinic"),
-        ("su glucosa sube y sube desde la cena", "clinic"),  # failed before
-        ("que numero se considera alto, mas de 250?", "none"),  # failed before
-        ("my brother is 12 and wants a pump too", "none"),
-    ],
-)
-def test_round_33_concepts(text, level):
-    assert assess(text).level == level

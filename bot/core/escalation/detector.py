@@ -184,19 +184,13 @@ def assess_turns(
     rules = rules or load_rules()
     if before.level == both.level == "emergency" and now.signals & rules.after_emergency:
         return replace(both, from_context=True)
-    # A sign told just after a clinic concern that alone is none ("he threw up" | "still feels sick"):
-    # the concern is still what the family is telling about; the reply repeats it (`before`, not the
-    # turns read as one: a cue of this turn must not reach back into the earlier one).
-    if now.level == "none" and before.level == "clinic" and now.signals & rules.after_concern:
-        return replace(before, from_context=True)
-    # A reading in range told just after it ("he vomited" | "just the one time, 190"): a detail of the
-    # concern, so its reply again, unless the message says all is well ("ok 118 now, thanks").
-    if (
-        now.level == "none"
-        and before.level == "clinic"
-        and now.signals & rules.details_after_concern
-        and ALL_CLEAR not in now.signals
-    ):
+    # A sign told just after a clinic concern that alone is none ("he threw up" | "still feels sick"),
+    # or a reading in range that is a detail of it ("he vomited" | "just the one time, 190") unless
+    # the message says all is well ("ok 118 now, thanks"): the concern is still what the family is
+    # telling about; the reply repeats it (`before`, not the turns read as one: a cue of this turn
+    # must not reach back into the earlier one).
+    detail = bool(now.signals & rules.details_after_concern) and ALL_CLEAR not in now.signals
+    if now.level == "none" and before.level == "clinic" and (now.signals & rules.after_concern or detail):
         return replace(before, from_context=True)
     # A context cue sent on its own just before ("what if" | "his dexcom says 55"; "my
     # friend's kid" | "is 45"): a short previous turn with no sign of its own that changes

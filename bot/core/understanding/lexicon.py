@@ -154,9 +154,10 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
         fold(str(k)): fold(s.text(v, f"ordinals.{k}"))
         for k, v in s.mapping(top["ordinals"], "ordinals", optional=None).items()
     }
-    if top.get("referrals") is None and language == rules.languages[0]:
+    given = top.get("referrals")
+    if given is None and language == rules.languages[0]:
         raise s.error("referrals", "missing required field (the first language's lexicon holds the wording)")
-    ref = s.mapping(top.get("referrals") or {}, "referrals", () if top.get("referrals") is None else rules.referrals)
+    ref = s.mapping(given or {}, "referrals", rules.referrals if given is not None else ())
     referrals = {k: s.text(ref[k], f"referrals.{k}") for k in rules.referrals if k in ref}
 
     lexicon_words = {

@@ -125,6 +125,6 @@ def _load(path: Path) -> Rules:
 
 def _confidence(s: Shape, value, field: str, low: float = 0.5) -> float:
     number = s.number(value, field)
-    if not low <= number <= 1.0:  # below 0.5 a second topic could be as likely
+    if not low <= number <= 1.0:  # the usual floor, 0.5: below it a second topic could be as likely
         raise s.error(field, f"expected a confidence between {low} and 1.0, got {value!r}")
     return number
