@@ -390,14 +390,16 @@ def test_a_refused_message_is_not_retried_and_is_logged_without_the_number(chann
 
 def test_a_reply_that_cannot_be_sent_before_it_expires_is_given_up_and_reported(provider, db_url, monkeypatch):
     rasa, phone = FakeRasa(), "+15550100010"
-    monkeypatch.setattr(queue_module, "REPLY_LIFETIME", timedelta(seconds=0.5))
+    # Long enough that a loaded CI machine still makes the first try (0.5 s was not: CI once expired
+    # the reply before any try); the tries stay bounded by lifetime / backoff.
+    monkeypatch.setattr(queue_module, "REPLY_LIFETIME", timedelta(seconds=2.0))
     channel = make_channel(provider, db_url, send_backoff=0.1, send_backoff_cap=0.1)
     provider.script[:] = [503] * 100
     try:
         text(channel, rasa, phone, "she has a seizure")
     finally:
         provider.script.clear()
-    assert 2 <= len(provider.posts_to(phone)) <= 8 and provider.delivered(phone) == []
+    assert 2 <= len(provider.posts_to(phone)) <= 22 and provider.delivered(phone) == []
     [(state, level)] = rows(db_url, "SELECT state, level FROM sms_outbox")
     assert (state, level) == ("expired", "emergency")
     report = build_report(url=db_url)
