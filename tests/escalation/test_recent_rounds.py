@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-33 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-34 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -168,6 +168,19 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "su glucosa sube y sube desde la cena", "clinic"),  # failed before
         ([], "que numero se considera alto, mas de 250?", "none"),  # failed before
         ([], "my brother is 12 and wants a pump too", "none"),
+        # round 34
+        (["my sister has diabetes"], "she is lying on the ground, her eyes stay shut", "none"),
+        (["my sister has diabetes"], "she is down on the ground and will not open her eyes", "emergency"),  # failed before
+        ([], "ok Emma is 290", "clinic"),  # failed before
+        ([], "Emma is 9 and just started", "none"),
+        ([], "the tslim shows no insulin and she is 180", "clinic"),  # failed before
+        ([], "tested ketones to be safe, negative", "none"),  # failed before
+        ([], "i injected her lunch dose with a pen and the pump bolused too", "clinic"),  # failed before
+        ([], "in saline week he gets shots and we bolus saline on the pump to practice", "none"),
+        ([], "le pusimos una inyeccion y ademas un bolo con la bomba", "clinic"),  # failed before
+        ([], "se le salio el site jugando futbol", "clinic"),  # failed before
+        ([], "que se considera una baja, por debajo de 60?", "none"),  # failed before
+        ([], "cual se considera hipoglucemia, abajo de 65?", "none"),  # failed before
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):

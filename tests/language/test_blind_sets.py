@@ -123,6 +123,8 @@ FLOORS = {
     # es_set30 (sealed, run once after round 32, the first written with the brief stating the program's rules:
     # 117, 40, 39, 1, 79): its figures after round 33.
     "es_set30.yml": {"topical": 117, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 79},
+    # es_set31 (sealed, run once after round 33: 120, 40, 38, 1, 79): its figures after round 34.
+    "es_set31.yml": {"topical": 120, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
 }
 
 

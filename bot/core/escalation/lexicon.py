@@ -44,6 +44,7 @@ _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?|#+|[^\sa-z\d#+-]|(?<!\d)[-+]|-(?!\d)"
 READING_WORDS = (
     "glucose_words",
     "subject_words",
+    "given_names",
     "thing_subjects",
     "subjectless_links",
     "link_words",
@@ -69,7 +70,7 @@ READING_WORDS = (
     "on_words",
 )
 READING_REGEXES = ("defuse", "meter_hi", "meter_lo")
-EMPTY_OK = ("subjectless_links",)  # reading word lists a language may leave empty
+EMPTY_OK = ("subjectless_links", "given_names")  # reading word lists a language may leave empty
 _TOP = (
     "language",
     "gap",
