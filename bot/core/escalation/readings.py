@@ -137,7 +137,7 @@ class _Finder:
             k = self._skip_aside(k)
         if k >= 0 and self.w["subject_words"].back(self.tokens, k):
             return True, at, not self.w["thing_subjects"].back(self.tokens, k)
-        if k >= 0 and self.w["given_names"].back(self.tokens, k):  # "Josh is 270": the child by name
+        if k >= 0 and self.w["given_names"].back(self.tokens, k):  # "Emma is 290": the child by name
             return True, at, True
         # Subject left out: "she's 15 and was 320", or "was 30 at lunch".
         if link and (k < 0 or self.word_in(k, "clause_words") or self.word_in(k, "now_words")):
