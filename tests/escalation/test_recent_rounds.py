@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-34 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-35 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -181,6 +181,9 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "se le salio el site jugando futbol", "clinic"),  # failed before
         ([], "que se considera una baja, por debajo de 60?", "none"),  # failed before
         ([], "cual se considera hipoglucemia, abajo de 65?", "none"),  # failed before
+        # round 35
+        ([], "my dad never stops talking about pumps, what is the saline week", "none"),  # failed before
+        ([], "she is 48 and stopped talking", "emergency"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):

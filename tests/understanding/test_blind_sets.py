@@ -105,38 +105,42 @@ IN_TRAINING_BEFORE = {
     "af1382bdf35f401d623a69055de0c87b77f88876ba0fcf36a716cfff5b74cf1c",
     "cd4e5c86af8ad7d08adb56799c3dff32b07d44ec89ed419dc1cdfb97c6cd8af4",  # set 8, in data/nlu since 87c65fd
     "45f0bebf60916d5f28da44aa913705433f6ea1ac6fead6dec4b4ccbe7d1d8ae5",  # set 8, in data/nlu since 87c65fd
+    "2e232ef5f104ff1b9c41f805e0deba5daabb933fa81d3ee8df0cd1be9d9e1194",  # set 23, in data/nlu since 87c65fd
 }
 # The figures of blind/README.md, as (right, of): a floor, not a target.
 FLOORS = {
     # Raised 2026-12-05 after the family-wording examples (data/nlu/family_wording.yml) and the set 6 round,
     # again after round 15 (the classifier thresholds of rules.yml, four more not-covered themes), and after
     # round 17 (data/nlu/neighbours.yml: +3 on set 10, the same total on sets 1-9, set 5 and 7 one and two fewer),
-    # and after round 29 (set 19's concepts: +6 topical, +4 not covered and 2 fewer escalations on set 19).
-    "set1": {"topical": (144, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    # and after round 29 (set 19's concepts: +6 topical, +4 not covered and 2 fewer escalations on set 19),
+    # and after round 35 (`narrower` in rules.yml and set 23's concepts: sets 1-22 +28 topical, +8 not covered).
+    "set1": {"topical": (145, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
     "set2": {"topical": (139, 150), "not_covered": (36, 40), "followups": (21, 30), "dose_or_escalation": 1},
-    "set3": {"topical": (145, 150), "not_covered": (38, 40), "followups": (25, 30), "dose_or_escalation": 0},
-    "set4": {"topical": (143, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
-    "set5": {"topical": (141, 150), "not_covered": (34, 40), "followups": (26, 30), "dose_or_escalation": 0},
-    "set6": {"topical": (143, 150), "not_covered": (39, 40), "followups": (30, 30), "dose_or_escalation": 0},
-    "set7": {"topical": (143, 150), "not_covered": (40, 40), "followups": (27, 30), "dose_or_escalation": 0},
-    "set8": {"topical": (133, 150), "not_covered": (36, 40), "followups": (28, 30), "dose_or_escalation": 0},
-    "set9": {"topical": (147, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 0},
-    "set10": {"topical": (141, 150), "not_covered": (38, 40), "followups": (28, 30), "dose_or_escalation": 1},
-    "set11": {"topical": (143, 150), "not_covered": (34, 40), "followups": (28, 30), "dose_or_escalation": 2},
-    "set12": {"topical": (142, 150), "not_covered": (37, 40), "followups": (25, 30), "dose_or_escalation": 1},
-    "set13": {"topical": (148, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 0},
-    "set14": {"topical": (144, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
-    "set15": {"topical": (144, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    "set3": {"topical": (147, 150), "not_covered": (38, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    "set4": {"topical": (144, 150), "not_covered": (39, 40), "followups": (28, 30), "dose_or_escalation": 0},
+    "set5": {"topical": (141, 150), "not_covered": (36, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    "set6": {"topical": (145, 150), "not_covered": (39, 40), "followups": (30, 30), "dose_or_escalation": 0},
+    "set7": {"topical": (145, 150), "not_covered": (40, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    "set8": {"topical": (136, 150), "not_covered": (37, 40), "followups": (28, 30), "dose_or_escalation": 0},
+    "set9": {"topical": (147, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    "set10": {"topical": (144, 150), "not_covered": (38, 40), "followups": (28, 30), "dose_or_escalation": 1},
+    "set11": {"topical": (146, 150), "not_covered": (35, 40), "followups": (28, 30), "dose_or_escalation": 2},
+    "set12": {"topical": (143, 150), "not_covered": (37, 40), "followups": (25, 30), "dose_or_escalation": 1},
+    "set13": {"topical": (149, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    "set14": {"topical": (147, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    "set15": {"topical": (146, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set16": {"topical": (144, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
-    "set17": {"topical": (144, 150), "not_covered": (36, 40), "followups": (27, 30), "dose_or_escalation": 1},
-    "set18": {"topical": (146, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
-    "set19": {"topical": (140, 150), "not_covered": (37, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    "set17": {"topical": (147, 150), "not_covered": (36, 40), "followups": (27, 30), "dose_or_escalation": 1},
+    "set18": {"topical": (146, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    "set19": {"topical": (142, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 0},
     # set 20 (sealed, run once after round 29: 139, 38, 27, 2): its figures after round 30.
-    "set20": {"topical": (145, 150), "not_covered": (39, 40), "followups": (29, 30), "dose_or_escalation": 1},
+    "set20": {"topical": (146, 150), "not_covered": (39, 40), "followups": (29, 30), "dose_or_escalation": 1},
     # set 21 (sealed, run once after round 30: 143, 39, 26, 0): its figures after round 31.
-    "set21": {"topical": (145, 150), "not_covered": (40, 40), "followups": (27, 30), "dose_or_escalation": 0},
-    # set 22 (sealed, run once after round 31; the last fresh understanding set): nothing tuned on it.
-    "set22": {"topical": (141, 150), "not_covered": (37, 40), "followups": (27, 30), "dose_or_escalation": 1},
+    "set21": {"topical": (145, 150), "not_covered": (40, 40), "followups": (28, 30), "dose_or_escalation": 0},
+    # set 22 (sealed, run once after round 31: 141, 37, 27, 1): its figures after round 35.
+    "set22": {"topical": (144, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 1},
+    # set 23 (sealed, run once after round 34: 136, 36, 25, 0): its figures after round 35.
+    "set23": {"topical": (146, 150), "not_covered": (40, 40), "followups": (28, 30), "dose_or_escalation": 0},
 }
 
 

@@ -68,6 +68,19 @@ def test_among_topics_the_message_is_about_the_classifier_orders():
 
 
 @pytest.mark.parametrize(
+    "text, narrow, broad",
+    [
+        ("during the salt water week how is he given his insulin", "saline_injections", "saline_week"),
+        ("does the trainer go over the extra features", "advanced_features", "pump_training"),
+    ],
+)
+def test_a_narrower_question_goes_before_the_broader_topic_it_is_asked_in(text, narrow, broad):
+    # The classifier ranks the broader topic first; rules.yml `narrower` puts the question first.
+    assert load_rules().narrower[narrow] == (broad,) or broad in load_rules().narrower[narrow]
+    assert understand(text, ranking(broad, narrow)).topics[0] == narrow
+
+
+@pytest.mark.parametrize(
     "text, theme",
     [
         ("is the pump ok in a swimming pool", "water"),
@@ -172,6 +185,9 @@ def _edit(path, change):
         ),
         (lambda d: d["by_language"]["es"].update(classifier_alone=1.5), "by_language.es.classifier_alone"),
         (lambda d: d["by_language"]["es"].pop("classifier_overrules"), "by_language.es.classifier_overrules"),
+        (lambda d: d["narrower"].update(no_such_topic=["saline_week"]), "narrower.no_such_topic"),
+        (lambda d: d["narrower"].update(saline_injections=["saline_weak"]), "narrower.saline_injections[0]"),
+        (lambda d: d["narrower"].update(travel=["travel"]), "narrower.travel"),
     ],
 )
 def test_a_broken_rules_file_names_the_file_and_field(understanding_copy, change, field):
@@ -268,6 +284,10 @@ def test_a_spanish_question_about_water_is_not_covered():
         ("what would our deductible be for the pump", "cost"),
         ("is there a group where parents of pump kids meet", "support_and_peers"),
         ("can we do the visits by video call", "video_visits"),
+        ("can his check ups be held over video", "video_visits"),
+        ("are there appointments on saturdays", "visit_times"),
+        ("does she qualify for ssi with type 1", "disability_and_benefits"),
+        ("how long is insulin good in the reservoir", "insulin_storage"),
         ("how old should she be to manage her pump without us", "growing_up_with_the_pump"),
         ("when is he eligible for a new pump, his is 4 years old", "upgrades_and_warranty"),
     ],

@@ -69,7 +69,7 @@ def _understand(
         return Understanding(topic_intent(followed), (followed,), how="followup")
 
     rank = {intent: i for i, (intent, _) in enumerate(ranking)}
-    candidates = sorted(about, key=lambda t: (rank.get(topic_intent(t), len(rank)), about[t][0]))
+    candidates = _narrower_first(sorted(about, key=lambda t: (rank.get(topic_intent(t), len(rank)), about[t][0])), rules)
     theme = None if dose_question else _theme(reading, candidates, about, clause_of, asking, rules)
     if theme:
         return Understanding(NOT_COVERED, theme=theme, how="not_covered")
@@ -91,6 +91,19 @@ def _understand(
         if top.startswith(TOPIC_PREFIX):
             return Understanding(FALLBACK)  # a topic the message is not about
     return Understanding(top)
+
+
+def _narrower_first(candidates: List[str], rules: Rules) -> List[str]:
+    """A topic the message shows goes before a broader one it also shows (rules.yml `narrower`):
+    shots during the saline week are asked inside the saline week, not about it."""
+    out = list(candidates)
+    for narrow, broader in rules.narrower.items():
+        if narrow in out:
+            before = [out.index(b) for b in broader if b in out and out.index(b) < out.index(narrow)]
+            if before:
+                out.remove(narrow)
+                out.insert(min(before), narrow)
+    return out
 
 
 def _classifier_sure(ranking: Sequence[Tuple[str, float]], threshold: float) -> Optional[str]:

@@ -2,7 +2,7 @@
 (sequences, numbered lists, themes and who answers them), checked against the topics."""
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Optional, Tuple, Union
 
@@ -36,6 +36,8 @@ class Rules:
     referrals: Tuple[str, ...]
     themes: Dict[str, Theme]
     topics: Tuple[str, ...]  # every topic id of knowledge/topics/
+    # topic -> broader topics it goes before when a message shows both (rules.yml `narrower`)
+    narrower: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
 
     def thresholds(self, language: str) -> Tuple[float, float]:
         """(classifier_alone, classifier_overrules) for messages in this language."""
@@ -67,7 +69,7 @@ def _load(path: Path) -> Rules:
             "referrals",
             "themes",
         ),
-        ("by_language",),
+        ("by_language", "narrower"),
     )
     topics = tuple(get_knowledge().by_id)
 
@@ -106,6 +108,13 @@ def _load(path: Path) -> Rules:
             _confidence(s, body["classifier_alone"], f"{field}.classifier_alone", low=0.0),
             _confidence(s, body["classifier_overrules"], f"{field}.classifier_overrules"),
         )
+    narrower = {}
+    for key, value in s.mapping(top.get("narrower") or {}, "narrower", optional=None).items():
+        if key not in topics:
+            raise s.error(f"narrower.{key}", f"unknown topic '{key}' (knowledge/topics/)")
+        narrower[str(key)] = topic_ids(value, f"narrower.{key}")
+        if key in narrower[str(key)]:
+            raise s.error(f"narrower.{key}", "a topic cannot be narrower than itself")
     if GENERAL_THEME not in themes:
         raise s.error("themes", f"missing the '{GENERAL_THEME}' theme (a pump question no theme names)")
     return Rules(
@@ -120,6 +129,7 @@ def _load(path: Path) -> Rules:
         by_language=by_language,
         themes=themes,
         topics=topics,
+        narrower=narrower,
     )
 
 
