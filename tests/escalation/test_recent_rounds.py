@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-35 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-36 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -184,6 +184,17 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         # round 35
         ([], "my dad never stops talking about pumps, what is the saline week", "none"),  # failed before
         ([], "she is 48 and stopped talking", "emergency"),
+        # round 36
+        ([], "did i give her too much? 6u for a tiny snack", "clinic"),  # failed before
+        ([], "i counted his carbs totally wrong at lunch and bolused for all of it", "clinic"),  # failed before
+        ([], "we gave too much juice for his low, he is 190 now", "none"),
+        ([], "is there a way to quiet the pump at night so it doesnt wake everyone up", "none"),  # failed before
+        ([], "i can not wake the baby, she is 45", "emergency"),
+        ([], "my brother has diabetes and we cant wake him", "emergency"),
+        ([], "the pump manual confused us, what is a bolus", "none"),  # failed before
+        ([], "do we have to call for each low or only when they keep coming", "none"),  # failed before
+        ([], "si se llega a desmayar en la escuela algun dia, a quien llamo?", "none"),  # failed before
+        ([], "she sweats a lot at soccer, will the tape hold", "none"),  # failed before
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):

@@ -125,6 +125,9 @@ FLOORS = {
     "es_set30.yml": {"topical": 117, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 79},
     # es_set31 (sealed, run once after round 33: 120, 40, 38, 1, 79): its figures after round 34.
     "es_set31.yml": {"topical": 120, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
+    # es_set32 (sealed, run once after round 35: 119, 40, 40, 1, 81, every target of the issue met): its figures
+    # after round 36.
+    "es_set32.yml": {"topical": 119, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
 }
 
 

@@ -129,6 +129,11 @@ def test_two_questions_in_one_message_get_both_topics_in_the_order_asked():
         ("education_visit", "whats the 3rd one", "advanced_features"),
         ("saline_week", "how long does that last", "saline_week"),
         ("pump_training", "who sets that up", "pump_training"),
+        # The message names the next step itself.
+        ("saline_week", "and the real insulin goes in after that?", "insulin_start"),
+        # A step just done, and a question of its own.
+        ("insurance", "once its approved how does the pump get to us", "ordering_pump"),
+        ("backup_plan", "do they teach that at a visit", "backup_plan"),
     ],
 )
 def test_follow_ups_are_answered_from_the_previous_topic(previous, text, topic):
@@ -288,6 +293,7 @@ def test_a_spanish_question_about_water_is_not_covered():
         ("are there appointments on saturdays", "visit_times"),
         ("does she qualify for ssi with type 1", "disability_and_benefits"),
         ("how long is insulin good in the reservoir", "insulin_storage"),
+        ("is there a clinical trial our son could join", "research_studies"),
         ("how old should she be to manage her pump without us", "growing_up_with_the_pump"),
         ("when is he eligible for a new pump, his is 4 years old", "upgrades_and_warranty"),
     ],

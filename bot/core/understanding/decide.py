@@ -193,6 +193,11 @@ def _followup(
                 topic = name[len("about:") :]
                 if topic in own and s < cue_start < e:
                     return topic
+            # The message names the step after the previous topic itself ("and then the insulin goes
+            # in?" after the saline week): that step.
+            following = _along(previous, step, rules) if previous else None
+            if following in own:
+                return following
             # From a topic the message names ("after the saline week"), else the previous one.
             for base in [*own, previous]:
                 moved = _along(base, step, rules) if base else None
