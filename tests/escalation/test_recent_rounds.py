@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-36 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-37 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -195,6 +195,20 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "do we have to call for each low or only when they keep coming", "none"),  # failed before
         ([], "si se llega a desmayar en la escuela algun dia, a quien llamo?", "none"),  # failed before
         ([], "she sweats a lot at soccer, will the tape hold", "none"),  # failed before
+        # round 37
+        ([], "libre 41 and he is saying things that make no sense", "emergency"),  # failed before
+        ([], "the libre graph makes no sense to me, he is 130", "none"),
+        ([], "her dad did a pen shot and then i bolused with the pump too", "clinic"),  # failed before
+        ([], "g7 HIGH", "clinic"),  # failed before
+        ([], "is the g7 high alert adjustable", "none"),
+        (["the site is leaking"], "what should we do", "clinic"),  # failed before
+        (["i did his breakfast bolus"], "and then his mom gave him another one", "clinic"),  # failed before
+        (["vomited twice today"], "bg 180 and ketones negative", "clinic"),  # failed before
+        (["ketones?"], "checked, negative", "none"),
+        ([], "how many highs over 300 before we should call", "none"),  # failed before
+        ([], "should i change his carb ratio? nothing urgent", "none"),  # failed before
+        ([], "we want a pump break for summer camp", "none"),  # failed before
+        (["le salieron cetonas moderadas"], "que hago", "clinic"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):

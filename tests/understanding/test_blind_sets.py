@@ -106,6 +106,7 @@ IN_TRAINING_BEFORE = {
     "cd4e5c86af8ad7d08adb56799c3dff32b07d44ec89ed419dc1cdfb97c6cd8af4",  # set 8, in data/nlu since 87c65fd
     "45f0bebf60916d5f28da44aa913705433f6ea1ac6fead6dec4b4ccbe7d1d8ae5",  # set 8, in data/nlu since 87c65fd
     "2e232ef5f104ff1b9c41f805e0deba5daabb933fa81d3ee8df0cd1be9d9e1194",  # set 23, in data/nlu since 87c65fd
+    "6d68232e70b3ed4ae00b20995401145957eab471866e860d92f2bce63fca5dc3",  # set 25, in data/nlu since 87c65fd
 }
 # The figures of blind/README.md, as (right, of): a floor, not a target.
 FLOORS = {
@@ -143,6 +144,8 @@ FLOORS = {
     "set23": {"topical": (146, 150), "not_covered": (40, 40), "followups": (28, 30), "dose_or_escalation": 0},
     # set 24 (sealed, run once after round 35: 139, 38, 26, 1): its figures after round 36.
     "set24": {"topical": (145, 150), "not_covered": (40, 40), "followups": (29, 30), "dose_or_escalation": 0},
+    # set 25 (sealed, run once after round 36: 145, 35, 25, 1): its figures after round 37.
+    "set25": {"topical": (149, 150), "not_covered": (38, 40), "followups": (28, 30), "dose_or_escalation": 0},
 }
 
 

@@ -134,6 +134,9 @@ def test_two_questions_in_one_message_get_both_topics_in_the_order_asked():
         # A step just done, and a question of its own.
         ("insurance", "once its approved how does the pump get to us", "ordering_pump"),
         ("backup_plan", "do they teach that at a visit", "backup_plan"),
+        # Carried on by one word, with nothing of its own.
+        ("pump_training", "so not at the clinic?", "pump_training"),
+        ("settings_changes", "based on what", "settings_changes"),
     ],
 )
 def test_follow_ups_are_answered_from_the_previous_topic(previous, text, topic):
@@ -294,6 +297,7 @@ def test_a_spanish_question_about_water_is_not_covered():
         ("does she qualify for ssi with type 1", "disability_and_benefits"),
         ("how long is insulin good in the reservoir", "insulin_storage"),
         ("is there a clinical trial our son could join", "research_studies"),
+        ("can he get his flu shot while on the pump", "vaccines"),
         ("how old should she be to manage her pump without us", "growing_up_with_the_pump"),
         ("when is he eligible for a new pump, his is 4 years old", "upgrades_and_warranty"),
     ],

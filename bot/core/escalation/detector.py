@@ -38,6 +38,7 @@ Signals = Dict[str, Tuple[str, int]]
 
 
 ALL_CLEAR = "all_clear"  # the concept of a message that says a concern is handled (rules.yml)
+CHECK_CLEAR = "check_clear"  # a check told clear ("negative"): it ends only the concerns of `check_clears`
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,10 @@ def assess_turns(
     # the message says all is well ("ok 118 now, thanks"): the concern is still what the family is
     # telling about; the reply repeats it (`before`, not the turns read as one: a cue of this turn
     # must not reach back into the earlier one).
-    detail = bool(now.signals & rules.details_after_concern) and ALL_CLEAR not in now.signals
+    cleared = ALL_CLEAR in now.signals or (
+        CHECK_CLEAR in now.signals and bool(before.reason_keys) and set(before.reason_keys) <= rules.check_clears
+    )
+    detail = bool(now.signals & rules.details_after_concern) and not cleared
     if now.level == "none" and before.level == "clinic" and (now.signals & rules.after_concern or detail):
         return replace(before, from_context=True)
     # A context cue sent on its own just before ("what if" | "his dexcom says 55"; "my

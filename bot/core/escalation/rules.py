@@ -82,6 +82,9 @@ class Rules:
     after_concern: FrozenSet[str] = frozenset()  # details that, told after a clinic concern, repeat it
     # details that repeat it too unless the same message says all is well (signal `all_clear`)
     details_after_concern: FrozenSet[str] = frozenset()
+    # reasons a check told clear (signal `check_clear`) ends: "checked, negative" ends a ketone concern,
+    # not a child who vomited
+    check_clears: FrozenSet[str] = frozenset()
 
     @property
     def signals(self) -> FrozenSet[str]:
@@ -104,7 +107,7 @@ def _load(path: Path) -> Rules:
         load_yaml(path),
         "",
         ("languages", "units", "thresholds", "conversation", "context", "concepts", "evidence", "rules"),
-        ("context_together", "after_emergency", "after_concern", "details_after_concern"),
+        ("context_together", "after_emergency", "after_concern", "details_after_concern", "check_clears"),
     )
     languages = s.strings(top["languages"], "languages")
     units_raw = s.mapping(top["units"], "units", ("mmol_to_mgdl", "mgdl", "mgdl_weak", "mmol"))
@@ -160,7 +163,18 @@ def _load(path: Path) -> Rules:
         after_emergency=_signal_set(s, top.get("after_emergency"), known_signals, "after_emergency"),
         after_concern=_signal_set(s, top.get("after_concern"), known_signals, "after_concern"),
         details_after_concern=_signal_set(s, top.get("details_after_concern"), known_signals, "details_after_concern"),
+        check_clears=_check_clears(s, top.get("check_clears"), top["rules"]),
     )
+
+
+def _check_clears(s: Shape, raw, rules_raw) -> FrozenSet[str]:
+    """Reasons (of `rules`) whose concern a check told clear ends."""
+    names = s.strings(raw or [], "check_clears", empty_ok=True)
+    known = {body.get("reason") for body in rules_raw if isinstance(body, dict)}
+    for i, name in enumerate(names):
+        if name not in known:
+            raise s.error(f"check_clears[{i}]", f"unknown reason '{name}' (no rule of `rules` gives it)")
+    return frozenset(names)
 
 
 def _signal_set(s: Shape, raw, known: FrozenSet[str], field: str) -> FrozenSet[str]:

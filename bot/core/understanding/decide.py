@@ -215,16 +215,16 @@ def _followup(
         index = -1 if ordinal == "last" else int(ordinal) - 1
         if -len(items) <= index < len(items):
             return items[index]  # "the third one" after a numbered list, asked or not ("and the 4th one")
-    if not asks:
-        return None
+    if not asks and not (reading.words <= 4 and _has_question_word(reading, lex)):
+        return None  # a short one asks wherever its question word stands ("on which basis")
     if "refers_back" in names:
         return previous  # "who do i call with questions about that": the previous topic, whatever else it names
     if previous in about and (not own or _continues(reading, lex) or "back" in names):
         return previous  # a short question that names the previous topic again, or points back
     if own or any(n.startswith("theme:") for n in names):
         return None
-    if "back" in names:
-        return previous
+    if "back" in names or _continues_with_word(reading, lex):
+        return previous  # "but not at home?": a short question carried on from the previous topic
     return None
 
 
@@ -235,6 +235,12 @@ def _has_question_word(reading: Reading, lex: Lexicon) -> bool:
 def _continues(reading: Reading, lex: Lexicon) -> bool:
     words = tuple(t.text for t in reading.tokens if t.is_word)
     return any(words[: len(c)] == c for c in lex.continuations)
+
+
+def _continues_with_word(reading: Reading, lex: Lexicon) -> bool:
+    """Carried on by one word ("so ...", "but ..."), not "what about ...", which brings a new subject."""
+    words = [t.text for t in reading.tokens if t.is_word]
+    return bool(words) and (words[0],) in lex.continuations and "what" not in words[1:2]
 
 
 def _along(topic: str, step: int, rules: Rules) -> Optional[str]:
