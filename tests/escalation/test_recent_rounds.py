@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-37 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-38 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -170,7 +170,8 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "my brother is 12 and wants a pump too", "none"),
         # round 34
         (["my sister has diabetes"], "she is lying on the ground, her eyes stay shut", "none"),
-        (["my sister has diabetes"], "she is down on the ground and will not open her eyes", "emergency"),  # failed before
+        # failed before:
+        (["my sister has diabetes"], "she is down on the ground and will not open her eyes", "emergency"),
         ([], "ok Emma is 290", "clinic"),  # failed before
         ([], "Emma is 9 and just started", "none"),
         ([], "the tslim shows no insulin and she is 180", "clinic"),  # failed before
@@ -209,6 +210,15 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "should i change his carb ratio? nothing urgent", "none"),  # failed before
         ([], "we want a pump break for summer camp", "none"),  # failed before
         (["le salieron cetonas moderadas"], "que hago", "clinic"),
+        # round 38
+        ([], "the pump glitched during lunch", "clinic"),  # failed before
+        ([], "her tslim bolused it twice by itself", "clinic"),
+        ([], "he got an extra 4 units at dinner", "clinic"),  # failed before
+        ([], "we gave an extra 2 units for the birthday cake", "none"),
+        ([], "la alarma no para y la bomba dice no delivery", "clinic"),  # failed before
+        ([], "she sweats so much the tape peels off, any tips", "none"),  # failed before
+        ([], "does the pump keep giving insulin when he sleeps", "none"),
+        (["how is it attached"], "does it keep giving insulin overnight too", "none"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):

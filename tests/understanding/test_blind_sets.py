@@ -114,38 +114,41 @@ FLOORS = {
     # again after round 15 (the classifier thresholds of rules.yml, four more not-covered themes), and after
     # round 17 (data/nlu/neighbours.yml: +3 on set 10, the same total on sets 1-9, set 5 and 7 one and two fewer),
     # and after round 29 (set 19's concepts: +6 topical, +4 not covered and 2 fewer escalations on set 19),
-    # and after round 35 (`narrower` in rules.yml and set 23's concepts: sets 1-22 +28 topical, +8 not covered), and after round 36.
+    # and after round 35 (`narrower` in rules.yml and set 23's concepts: sets 1-22 +28 topical, +8 not covered),
+    # and after rounds 36-38.
     "set1": {"topical": (145, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
-    "set2": {"topical": (140, 150), "not_covered": (36, 40), "followups": (21, 30), "dose_or_escalation": 1},
+    "set2": {"topical": (140, 150), "not_covered": (36, 40), "followups": (22, 30), "dose_or_escalation": 1},
     "set3": {"topical": (147, 150), "not_covered": (38, 40), "followups": (26, 30), "dose_or_escalation": 0},
     "set4": {"topical": (144, 150), "not_covered": (39, 40), "followups": (28, 30), "dose_or_escalation": 0},
-    "set5": {"topical": (141, 150), "not_covered": (36, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    "set5": {"topical": (141, 150), "not_covered": (37, 40), "followups": (26, 30), "dose_or_escalation": 0},
     "set6": {"topical": (145, 150), "not_covered": (39, 40), "followups": (30, 30), "dose_or_escalation": 0},
-    "set7": {"topical": (145, 150), "not_covered": (40, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    "set7": {"topical": (146, 150), "not_covered": (40, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set8": {"topical": (137, 150), "not_covered": (37, 40), "followups": (28, 30), "dose_or_escalation": 0},
     "set9": {"topical": (147, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set10": {"topical": (144, 150), "not_covered": (38, 40), "followups": (28, 30), "dose_or_escalation": 1},
-    "set11": {"topical": (146, 150), "not_covered": (35, 40), "followups": (28, 30), "dose_or_escalation": 2},
-    "set12": {"topical": (143, 150), "not_covered": (37, 40), "followups": (25, 30), "dose_or_escalation": 1},
-    "set13": {"topical": (149, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    "set11": {"topical": (146, 150), "not_covered": (35, 40), "followups": (28, 30), "dose_or_escalation": 1},
+    "set12": {"topical": (143, 150), "not_covered": (37, 40), "followups": (27, 30), "dose_or_escalation": 1},
+    "set13": {"topical": (149, 150), "not_covered": (39, 40), "followups": (29, 30), "dose_or_escalation": 0},
     "set14": {"topical": (148, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set15": {"topical": (146, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
-    "set16": {"topical": (144, 150), "not_covered": (39, 40), "followups": (25, 30), "dose_or_escalation": 0},
+    "set16": {"topical": (144, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
     "set17": {"topical": (147, 150), "not_covered": (36, 40), "followups": (27, 30), "dose_or_escalation": 1},
     "set18": {"topical": (146, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
-    "set19": {"topical": (142, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    "set19": {"topical": (142, 150), "not_covered": (38, 40), "followups": (28, 30), "dose_or_escalation": 0},
     # set 20 (sealed, run once after round 29: 139, 38, 27, 2): its figures after round 30.
     "set20": {"topical": (146, 150), "not_covered": (39, 40), "followups": (29, 30), "dose_or_escalation": 1},
     # set 21 (sealed, run once after round 30: 143, 39, 26, 0): its figures after round 31.
-    "set21": {"topical": (145, 150), "not_covered": (40, 40), "followups": (29, 30), "dose_or_escalation": 0},
-    # set 22 (sealed, run once after round 31: 141, 37, 27, 1): its figures after round 36.
+    "set21": {"topical": (146, 150), "not_covered": (40, 40), "followups": (29, 30), "dose_or_escalation": 0},
+    # set 22 (sealed, run once after round 31: 141, 37, 27, 1): its figures after round 38.
     "set22": {"topical": (145, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 1},
-    # set 23 (sealed, run once after round 34: 136, 36, 25, 0): its figures after round 36.
+    # set 23 (sealed, run once after round 34: 136, 36, 25, 0): its figures after round 38.
     "set23": {"topical": (146, 150), "not_covered": (40, 40), "followups": (28, 30), "dose_or_escalation": 0},
-    # set 24 (sealed, run once after round 35: 139, 38, 26, 1): its figures after round 36.
+    # set 24 (sealed, run once after round 35: 139, 38, 26, 1): its figures after round 38.
     "set24": {"topical": (145, 150), "not_covered": (40, 40), "followups": (29, 30), "dose_or_escalation": 0},
-    # set 25 (sealed, run once after round 36: 145, 35, 25, 1): its figures after round 37.
+    # set 25 (sealed, run once after round 36: 145, 35, 25, 1): its figures after round 38.
     "set25": {"topical": (149, 150), "not_covered": (38, 40), "followups": (28, 30), "dose_or_escalation": 0},
+    # set 26 (sealed, run once after round 37: 138, 38, 25, 0): its figures after round 38.
+    "set26": {"topical": (143, 150), "not_covered": (40, 40), "followups": (29, 30), "dose_or_escalation": 0},
 }
 
 

@@ -69,7 +69,8 @@ def _understand(
         return Understanding(topic_intent(followed), (followed,), how="followup")
 
     rank = {intent: i for i, (intent, _) in enumerate(ranking)}
-    candidates = _narrower_first(sorted(about, key=lambda t: (rank.get(topic_intent(t), len(rank)), about[t][0])), rules)
+    ordered = sorted(about, key=lambda t: (rank.get(topic_intent(t), len(rank)), about[t][0]))
+    candidates = _narrower_first(ordered, rules)
     theme = None if dose_question else _theme(reading, candidates, about, clause_of, asking, rules)
     if theme:
         return Understanding(NOT_COVERED, theme=theme, how="not_covered")
