@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-38 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-39 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -219,6 +219,19 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "she sweats so much the tape peels off, any tips", "none"),  # failed before
         ([], "does the pump keep giving insulin when he sleeps", "none"),
         (["how is it attached"], "does it keep giving insulin overnight too", "none"),
+        # round 39
+        ([], "he spits out the glucose gel, 46 and crying", "emergency"),
+        ([], "she wont eat the tabs, 49 and keeps crying", "emergency"),  # failed before
+        ([], "bought 2 boxes, 50 and 100 count", "none"),
+        ([], "gave novolog for dinner and he didnt eat", "clinic"),  # failed before
+        ([], "we meant to give 3 units but dialed 6", "clinic"),
+        ([], "poked his finger, 61", "clinic"),
+        (["checked his finger"], "63", "clinic"),  # failed before
+        ([], "the libre 3 arrived, 14 day wear right?", "none"),  # failed before
+        ([], "esta bien dormida con 41 y no reacciona", "emergency"),
+        ([], "anda muy dormido con 43", "emergency"),  # failed before
+        ([], "se tapo el cateter otra vez", "clinic"),  # failed before
+        ([], "le irrita la piel el tape del set, q hacemos", "none"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):

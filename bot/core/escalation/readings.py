@@ -200,9 +200,14 @@ class _Finder:
     def trailing(self, i: int, value: float) -> bool:
         """A number past ages and counts that closes the message after a comma, dash, colon or
         "and" (`trailing_links`), as families add the reading to what they see: "pale and
-        sweaty, 55", "shaky and 61"."""
-        if any(t[0].isalnum() or t == "#" for t in self.tokens[i + 1 :]):
-            return False
+        sweaty, 55", "shaky and 61"; or, set off by a comma, dash or colon, closes a clause
+        that goes on with "and" or "but" ("spits the gel out, 52 and crying")."""
+        rest = self.tokens[i + 1 :]
+        if any(t[0].isalnum() or t == "#" for t in rest):
+            set_off = i > 0 and self.tokens[i - 1] in (",", "-", ":")
+            listed = len(rest) > 1 and rest[1][0].isdigit()  # "50 and 100 count" is a list
+            if not (set_off and rest[0] in _CLAUSE_GOES_ON) or listed:
+                return False
         link = self.w["trailing_links"].back(self.tokens, i - 1) if i > 0 else 0
         # A decimal ("3.1") is no age or count: only whole numbers must be past them.
         if not link or (value <= self.th["ambiguous_max"] and value == int(value)):
@@ -330,6 +335,10 @@ class _Candidate:
         if v <= th["ambiguous_max"]:
             return None  # 14..33: very low as mg/dL, high as mmol/L
         return "mgdl"
+
+
+# After a number set off by a comma: the clause goes on ("..., 52 and crying").
+_CLAUSE_GOES_ON = frozenset({"and", "but", "y", "pero", ",", ".", "!", ";"})
 
 
 def find_readings(text: str, rules: Rules, words: Dict[str, Phrases]) -> List[Reading]:
