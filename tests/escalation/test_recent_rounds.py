@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-39 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-40 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -232,6 +232,12 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "anda muy dormido con 43", "emergency"),  # failed before
         ([], "se tapo el cateter otra vez", "clinic"),  # failed before
         ([], "le irrita la piel el tape del set, q hacemos", "none"),
+        # round 40 (after the last fresh sets; no fresh set measured it)
+        ([], "i bolused for her cereal and then her dad bolused again", "clinic"),  # failed before
+        ([], "she hits 65 most afternoons", "clinic"),  # failed before
+        ([], "if he hits 300 should we call", "none"),
+        ([], "la bomba se mojo y ya no prende", "clinic"),  # failed before
+        ([], "la bomba ya no la usamos porque el sensor ya no funciona", "none"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):

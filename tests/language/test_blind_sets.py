@@ -136,6 +136,8 @@ FLOORS = {
     "es_set34.yml": {"topical": 113, "emergency": 41, "clinic": 41, "false_alarms": 0, "in_spanish": 82},
     # es_set35 (sealed, run once after round 38: 122, 39, 39, 0, 78): its figures after round 39.
     "es_set35.yml": {"topical": 122, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
+    # es_set36 (sealed, run once after round 39, the last fresh set: 120, 40, 39, 0, 79): its figures after round 40.
+    "es_set36.yml": {"topical": 120, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
 }
 
 
