@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-40 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-41 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -238,6 +238,15 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "if he hits 300 should we call", "none"),
         ([], "la bomba se mojo y ya no prende", "clinic"),  # failed before
         ([], "la bomba ya no la usamos porque el sensor ya no funciona", "none"),
+        # round 41 (after the last fresh sets; no fresh set measured it)
+        ([], "idk whats up he keeps mumbling and hes 49", "emergency"),  # failed before
+        ([], "dunno whats going on she is mumbling and only 47", "emergency"),  # failed before
+        ([], "idk whats a normal number for a toddler", "none"),
+        ([], "we have 3 kids and only 2 pumps", "none"),
+        ([], "i gave him my pen instead of his", "clinic"),  # failed before
+        ([], "whats the dose for 310", "clinic"),
+        ([], "he is jerking and shaking in his bed", "emergency"),
+        ([], "can i use my pen needles for him", "none"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):
