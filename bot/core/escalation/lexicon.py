@@ -53,6 +53,7 @@ READING_WORDS = (
     "verb_words",
     "verb_followers",
     "trailing_links",
+    "clause_goes_on",
     "approx_after",
     "below_words",
     "not_below_before",

@@ -206,7 +206,8 @@ class _Finder:
         if any(t[0].isalnum() or t == "#" for t in rest):
             set_off = i > 0 and self.tokens[i - 1] in (",", "-", ":")
             listed = len(rest) > 1 and rest[1][0].isdigit()  # "50 and 100 count" is a list
-            if not (set_off and rest[0] in _CLAUSE_GOES_ON) or listed:
+            goes_on = rest[0] in _CLAUSE_MARKS or bool(self.w["clause_goes_on"].at(self.tokens, i + 1))
+            if not (set_off and goes_on) or listed:
                 return False
         link = self.w["trailing_links"].back(self.tokens, i - 1) if i > 0 else 0
         # A decimal ("3.1") is no age or count: only whole numbers must be past them.
@@ -337,8 +338,9 @@ class _Candidate:
         return "mgdl"
 
 
-# After a number set off by a comma: the clause goes on ("..., 52 and crying").
-_CLAUSE_GOES_ON = frozenset({"and", "but", "y", "pero", ",", ".", "!", ";"})
+# After a number set off by a comma, marks that end its clause; the words that carry it on are
+# each lexicon's `clause_goes_on` ("..., 52 and crying").
+_CLAUSE_MARKS = frozenset({",", ".", "!", ";"})
 
 
 def find_readings(text: str, rules: Rules, words: Dict[str, Phrases]) -> List[Reading]:

@@ -148,6 +148,7 @@ def _load(path: Path) -> Rules:
             flags["stop_at_terminators"],
             _signal_set(s, body.get("spares"), known_signals, f"{field}.spares"),
         )
+    rules = _rules(s, top["rules"], frozenset(concepts) | frozenset(READING_SIGNALS))
     return Rules(
         path=str(path),
         languages=languages,
@@ -157,20 +158,19 @@ def _load(path: Path) -> Rules:
         context=context,
         conversation_turns=s.whole(conv["turns"], "conversation.turns"),
         conversation_minutes=s.number(conv["minutes"], "conversation.minutes"),
-        rules=_rules(s, top["rules"], frozenset(concepts) | frozenset(READING_SIGNALS)),
+        rules=rules,
         evidence=frozenset(_known(s, s.strings(top["evidence"], "evidence"), known_signals, "evidence")),
         together=_together(s, top.get("context_together") or [], context, known_signals),
         after_emergency=_signal_set(s, top.get("after_emergency"), known_signals, "after_emergency"),
         after_concern=_signal_set(s, top.get("after_concern"), known_signals, "after_concern"),
         details_after_concern=_signal_set(s, top.get("details_after_concern"), known_signals, "details_after_concern"),
-        check_clears=_check_clears(s, top.get("check_clears"), top["rules"]),
+        check_clears=_check_clears(s, top.get("check_clears"), frozenset(r.reason for r in rules)),
     )
 
 
-def _check_clears(s: Shape, raw, rules_raw) -> FrozenSet[str]:
+def _check_clears(s: Shape, raw, known: FrozenSet[str]) -> FrozenSet[str]:
     """Reasons (of `rules`) whose concern a check told clear ends."""
     names = s.strings(raw or [], "check_clears", empty_ok=True)
-    known = {body.get("reason") for body in rules_raw if isinstance(body, dict)}
     for i, name in enumerate(names):
         if name not in known:
             raise s.error(f"check_clears[{i}]", f"unknown reason '{name}' (no rule of `rules` gives it)")

@@ -239,9 +239,9 @@ def _continues(reading: Reading, lex: Lexicon) -> bool:
 
 
 def _continues_with_word(reading: Reading, lex: Lexicon) -> bool:
-    """Carried on by one word ("so ...", "but ..."), not "what about ...", which brings a new subject."""
+    """Carried on by one word ("so ...", "but ..."), not by one that brings a new subject (`new_subject`)."""
     words = [t.text for t in reading.tokens if t.is_word]
-    return bool(words) and (words[0],) in lex.continuations and "what" not in words[1:2]
+    return bool(words) and (words[0],) in lex.continuations and not lex.new_subject.intersection(words[1:2])
 
 
 def _along(topic: str, step: int, rules: Rules) -> Optional[str]:

@@ -69,6 +69,7 @@ class Lexicon:
     question_words: Tuple[Tuple[str, ...], ...]
     continuations: Tuple[Tuple[str, ...], ...]
     asking_anywhere: FrozenSet[str]  # words that make a short message ask wherever they stand
+    new_subject: FrozenSet[str]  # after a one-word continuation, a word that brings a new subject ("and what about")
     ordinals: Dict[str, str]
 
     def read(self, text: str) -> Reading:
@@ -134,7 +135,7 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
     fu = s.mapping(
         top["followups"],
         "followups",
-        ("next", "previous", "ordinal", "back", "max_words", "continuations", "asking_anywhere"),
+        ("next", "previous", "ordinal", "back", "max_words", "continuations", "new_subject", "asking_anywhere"),
         ("refers_back", "after_step"),
     )
     add("next", "followups.next", fu["next"])
@@ -150,6 +151,7 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
     question_words = tuple(tuple(fold(w).split()) for w in s.strings(top["question_words"], "question_words"))
     continuations = tuple(tuple(fold(w).split()) for w in s.strings(fu["continuations"], "followups.continuations"))
     asking_anywhere = frozenset(fold(w) for w in s.strings(fu["asking_anywhere"], "followups.asking_anywhere"))
+    new_subject = frozenset(fold(w) for w in s.strings(fu["new_subject"], "followups.new_subject", empty_ok=True))
     ordinals = {
         fold(str(k)): fold(s.text(v, f"ordinals.{k}"))
         for k, v in s.mapping(top["ordinals"], "ordinals", optional=None).items()
@@ -183,5 +185,6 @@ def _load(path: Path, language: str, rules: Rules) -> Lexicon:
         question_words=question_words,
         continuations=continuations,
         asking_anywhere=asking_anywhere,
+        new_subject=new_subject,
         ordinals=ordinals,
     )
