@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-41 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-42 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -247,6 +247,17 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "whats the dose for 310", "clinic"),
         ([], "he is jerking and shaking in his bed", "emergency"),
         ([], "can i use my pen needles for him", "none"),
+        # round 42: Spanish twins of rounds 34-41 (before any fresh set)
+        ([], "tiene 58 y lo que dice no tiene sentido", "emergency"),  # failed before
+        ([], "esta en 50 y habla cosas que no tienen sentido", "emergency"),  # failed before
+        ([], "lo que dice el folleto no tiene sentido", "none"),
+        ([], "queria ponerle 3 unidades pero le puse 8", "clinic"),  # failed before
+        ([], "en vez de 3 le puse 30", "clinic"),  # failed before
+        ([], "le inyecte con mi pluma de insulina en vez de la suya", "clinic"),  # failed before
+        ([], "le di mi pluma para que practique", "none"),
+        ([], "conte mal los carbohidratos y le di mucho", "clinic"),  # failed before
+        ([], "el dexcom marca ALTO", "clinic"),  # failed before
+        ([], "la tabla no tiene sentido, esta en 150", "none"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):
