@@ -12,7 +12,7 @@ from typing import List, Optional, Tuple
 from bot.core.escalation import assess
 from bot.core.knowledge import get_knowledge
 from bot.core.knowledge.repository import PUMP_FAILURE_VARIANT
-from bot.core.language import reply_language
+from bot.core.language import get_detector, reply_language, together
 from bot.rasa.tracker_store import TrackerStoreUnavailable
 
 RETRY_AFTER_SECONDS = 10
@@ -40,12 +40,16 @@ def escalation_reply(text: str, language: Optional[str] = None) -> Optional[Tupl
     if assess(text).level == "none":
         return None
     language = language or reply_language(text)  # no conversation to ask: the message's own language
-    found = assess(text, language=language)
-    name = f"escalate_{found.level}"
-    if found.level == "clinic" and found.pump_failure:
-        name = PUMP_FAILURE_VARIANT
-    reply = knowledge.reply(name, language)
-    return found.level, reply.format(**knowledge.contacts_in(language), escalation_reason=found.reason_text)
+    replies = []
+    # A message with words of another answer language too gets the reply in that language as well.
+    for each in (language, *get_detector().mixed_with(text, language)):
+        found = assess(text, language=each)
+        name = f"escalate_{found.level}"
+        if found.level == "clinic" and found.pump_failure:
+            name = PUMP_FAILURE_VARIANT
+        reply = knowledge.reply(name, each)
+        replies.append(reply.format(**knowledge.contacts_in(each), escalation_reason=found.reason_text))
+    return found.level, together(replies)
 
 
 def replies_when_store_down(text: str) -> List[str]:

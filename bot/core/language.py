@@ -12,11 +12,12 @@ Nothing safety-related depends on this: escalation reads every message with
 every language's lexicon; the language only picks the words of the reply.
 """
 
+import dataclasses
 import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Mapping, Optional, Tuple
+from typing import Dict, FrozenSet, List, Mapping, Optional, Tuple
 
 from bot import KNOWLEDGE_DIR
 from bot.core.knowledge.shape import Shape
@@ -44,6 +45,8 @@ class LanguageSettings:
     # A message with marker words of two answer languages is answered in `mixed_prefers`
     # when it has at least as many of its marker words, and two or more.
     mixed_prefers: Optional[str] = None
+    # Marker words that do not show a message mixes in their language (see mixed_with).
+    not_mixing: Mapping[str, FrozenSet[str]] = dataclasses.field(default_factory=dict)
 
     @property
     def default(self) -> str:
@@ -68,7 +71,7 @@ def load_settings(path=None) -> LanguageSettings:
             "markers",
             "switch",
         ),
-        ("neutral", "mixed_prefers"),
+        ("neutral", "mixed_prefers", "not_mixing"),
     )
     answers = _codes(s, raw["answers"], "language.answers")
     detector = _codes(s, raw["detector"], "language.detector")
@@ -96,6 +99,15 @@ def load_settings(path=None) -> LanguageSettings:
     mixed_prefers = raw.get("mixed_prefers")
     if mixed_prefers is not None and mixed_prefers not in answers:
         raise s.error("language.mixed_prefers", f"must be one of the answer languages {list(answers)}")
+    not_mixing: Dict[str, FrozenSet[str]] = {}
+    if raw.get("not_mixing") is not None:
+        s.mapping(raw["not_mixing"], "language.not_mixing", (), answers)
+        for code, words in raw["not_mixing"].items():
+            field = f"language.not_mixing.{code}"
+            not_mixing[code] = frozenset(fold(w) for w in s.strings(words, field))
+            unmarked = sorted(not_mixing[code] - markers[code])
+            if unmarked:
+                raise s.error(field, f"must be marker words of '{code}' (these are not: {unmarked})")
     marked_too = sorted(neutral & set().union(*markers.values()))
     if marked_too:
         raise s.error("language.neutral", f"a neutral word is no marker: {marked_too}")
@@ -107,6 +119,7 @@ def load_settings(path=None) -> LanguageSettings:
         short_words=short_words,
         neutral=neutral,
         mixed_prefers=mixed_prefers,
+        not_mixing=not_mixing,
         **numbers,
     )
 
@@ -189,6 +202,17 @@ class LanguageDetector:
             return marked[0]
         return None
 
+    def mixed_with(self, text: str, language: Optional[str]) -> Tuple[str, ...]:
+        """The other answer languages whose marker words (not `not_mixing`) the message has: an
+        escalation reply to it goes out in those too (bot.rasa.nlg, bot.channels.unavailable)."""
+        words = set(_WORD.findall(fold((text or "")[:MAX_CHARS]).replace("'", "")))
+        cfg = self.settings
+        return tuple(
+            code
+            for code in cfg.answers
+            if code != language and words & (cfg.markers[code] - cfg.not_mixing.get(code, frozenset()))
+        )
+
     def conversation_language(self, text: str, current: Optional[str]) -> str:
         """The language to answer this message in: a switch, the message's own, or the conversation's."""
         found = self.switch_to(text) or self.detect(text)
@@ -206,3 +230,13 @@ def get_detector() -> LanguageDetector:
 def reply_language(text: str) -> str:
     """The language to answer a message in when there is no conversation to ask (store down, channel texts)."""
     return get_detector().conversation_language(text, None)
+
+
+def together(texts: List[str]) -> str:
+    """One reply of the same reply in several languages: when each begins with a line of its own
+    (the emergency's "Call 911 now."), those lines first, side by side; then each text's rest."""
+    texts = [t.strip() for t in texts if t and t.strip()]
+    split = [t.split("\n", 1) for t in texts]
+    if len(texts) > 1 and all(len(parts) == 2 for parts in split):
+        return "\n".join([" / ".join(p[0].strip() for p in split), *(p[1].strip() for p in split)])
+    return "\n".join(texts)

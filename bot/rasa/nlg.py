@@ -9,11 +9,12 @@ The domain holds the English texts. In a conversation in another language (the
 knowledge reply is sent from that language's knowledge/<language>/replies.yml.
 Before any message has told the language (an empty slot), an escalation reply
 is sent in every answer language, its first lines together ("Call 911 now. /
-Llame al 911 ahora.").
+Llame al 911 ahora."); after a message that mixes answer languages, in the
+conversation's language first and then the others it has words of.
 """
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Sequence, Text
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -25,6 +26,7 @@ from bot.core.escalation.levels import INTENT_LEVELS
 from bot.core.escalation.lexicon import load_lexicon
 from bot.core.knowledge import get_knowledge
 from bot.core.knowledge.repository import PUMP_FAILURE_VARIANT
+from bot.core.language import get_detector, together
 from bot.rasa.escalation_component import NO_KEYS
 
 logger = logging.getLogger(__name__)
@@ -52,19 +54,32 @@ class ContactFillingNLG(TemplatedNaturalLanguageGenerator):
     ) -> Optional[Dict[Text, Any]]:
         language = tracker.get_slot("language")
         level = INTENT_LEVELS.get(utter_action[len("utter_") :])
-        if language is None and level is not None:
-            # No message has told the conversation's language ("45" as a first message): the
-            # escalation is sent in every answer language, each with its reasons.
-            return await self._in_every_language(utter_action, level, tracker, output_channel, kwargs)
+        if level is not None:
+            if language is None:
+                # No message has told the conversation's language ("45" as a first message): the
+                # escalation is sent in every answer language, each with its reasons.
+                languages = tuple(self.knowledge.languages)
+            else:
+                # A message with words of another answer language too ("my boy fainted, glucosa 33").
+                text = tracker.latest_message.text if tracker.latest_message else ""
+                languages = (language, *get_detector().mixed_with(text or "", language))
+            if len(languages) > 1:
+                return await self._in_languages(languages, utter_action, level, tracker, output_channel, kwargs)
         return await self._generate_in(utter_action, language, tracker, output_channel, **kwargs)
 
-    async def _in_every_language(
-        self, utter_action: Text, level: str, tracker: DialogueStateTracker, output_channel: Text, kwargs: Dict
+    async def _in_languages(
+        self,
+        languages: Sequence[str],
+        utter_action: Text,
+        level: str,
+        tracker: DialogueStateTracker,
+        output_channel: Text,
+        kwargs: Dict,
     ) -> Optional[Dict[Text, Any]]:
         keys = tracker.get_slot("escalation_reason_keys")
         keys = [] if keys in (None, NO_KEYS) else str(keys).split(",")
         responses = []
-        for language in self.knowledge.languages:
+        for language in languages:
             reason = (
                 {"escalation_reason": reason_in(keys, language, level)} if tracker.get_slot("escalation_reason") else {}
             )
@@ -103,13 +118,3 @@ class ContactFillingNLG(TemplatedNaturalLanguageGenerator):
         if name == "escalate_clinic" and tracker.get_slot("pump_failure") == "yes":
             name = PUMP_FAILURE_VARIANT
         return translation.replies[name]
-
-
-def together(texts: List[str]) -> str:
-    """One reply of the same reply in several languages: when each begins with a line of its own
-    (the emergency's "Call 911 now."), those lines first, side by side; then each text's rest."""
-    texts = [t.strip() for t in texts if t and t.strip()]
-    split = [t.split("\n", 1) for t in texts]
-    if len(texts) > 1 and all(len(parts) == 2 for parts in split):
-        return "\n".join([" / ".join(p[0].strip() for p in split), *(p[1].strip() for p in split)])
-    return "\n".join(texts)

@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-42 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-43 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -258,6 +258,25 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "conte mal los carbohidratos y le di mucho", "clinic"),  # failed before
         ([], "el dexcom marca ALTO", "clinic"),  # failed before
         ([], "la tabla no tiene sentido, esta en 150", "none"),
+        # round 43 (from batch AN and Spanish set 38, run once on 9d1e75f)
+        (["he got his bolus twice"], "it was by mistake, he looks ok for now", "clinic"),  # failed before
+        (["le pusimos el bolo dos veces"], "fue sin querer, ahorita esta bien", "clinic"),  # failed before
+        (["he got his bolus twice"], "ok we called the team, thanks", "none"),
+        ([], "oops", "none"),
+        ([], "no one here is low, just asking about the trainer visit", "none"),
+        ([], "nobody in our house is low or sick, when is the saline week", "none"),  # failed before
+        ([], "nobody can wake her up", "emergency"),
+        ([], "nobody can get her to drink the juice, 47", "emergency"),  # failed before
+        ([], "we cant understand what shes saying and her libre says 49", "emergency"),  # failed before
+        ([], "i cant understand what the trainer says about basal", "none"),
+        ([], "i cant make out the words on the pump screen", "none"),
+        ([], "we forgot and didnt give her her lunch bolus", "clinic"),  # failed before
+        ([], "we didnt give him his dinner bolus", "clinic"),  # failed before
+        ([], "we didnt give insulin for the cheese snack is that ok", "none"),
+        ([], "nadie puede hacer que tome jugo, esta en 46", "emergency"),  # failed before
+        ([], "nadie le entiende lo que dice y tiene 44", "emergency"),  # failed before
+        ([], "nadie le puso su insulina en la escuela", "clinic"),  # failed before
+        ([], "nadie esta enfermo, solo pregunto por la cita", "none"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):

@@ -111,3 +111,21 @@ def test_a_bare_reading_after_an_english_message_is_answered_in_english_alone(st
     [reply] = stack.say("45", sender=sender)
     assert reply["text"].startswith(K.reply("escalate_clinic", "en").split("{")[0])
     assert K.reply("escalate_clinic", "es").split("{")[0] not in reply["text"]
+
+
+def test_an_emergency_written_in_both_languages_is_answered_in_both_the_message_language_first(stack):
+    """A sitter's English with the parents' Spanish (or a parent who starts in one and goes on in
+    the other): the reply in each language the message has words of, its own language first."""
+    [reply] = stack.say("the babysitter says he fainted, tiene 38 y no despierta", sender="mixed-en")
+    assert reply["text"].splitlines()[0] in (
+        "Call 911 now. / Llame al 911 ahora.",
+        "Llame al 911 ahora. / Call 911 now.",
+    )
+    [reply] = stack.say("mi hija se desmayo, the dexcom says 35", sender="mixed-es")
+    assert reply["text"].splitlines()[0] == "Llame al 911 ahora. / Call 911 now."
+
+
+def test_an_english_escalation_with_a_loan_word_stays_english(stack):
+    [reply] = stack.say("q about her libre: it says 52 and she is shaky", sender="en-loan")
+    assert reply["text"].startswith(K.reply("escalate_clinic", "en").split("{")[0])
+    assert K.reply("escalate_clinic", "es").split("{")[0] not in reply["text"]

@@ -1,9 +1,12 @@
 """An escalation before any message has told the conversation's language is sent in every
-answer language (bot.rasa.nlg.together): the emergency's "Call 911 now." lines first, side by side."""
+answer language (bot.core.language.together): the emergency's "Call 911 now." lines first, side by side."""
 
+import pytest
+
+from bot import KNOWLEDGE_DIR
 from bot.core.escalation import reason_in
-from bot.core.knowledge import get_knowledge
-from bot.rasa.nlg import together
+from bot.core.knowledge import KnowledgeError, get_knowledge
+from bot.core.language import get_detector, load_settings, together
 
 K = get_knowledge()
 
@@ -33,3 +36,28 @@ def test_reasons_follow_the_language_and_join_with_its_and():
     assert reason_in(keys, "en", "emergency").count(" and ") == 1
     assert reason_in(keys, "es", "emergency").count(" y ") == 1
     assert reason_in([], "es", "clinic") == reason_in([], "es", "clinic") != reason_in([], "en", "clinic")
+
+
+@pytest.mark.parametrize(
+    "text, language, others",
+    [
+        ("my boy fainted, glucosa 33", "en", ("es",)),
+        ("mi hijo esta en 45 y the pump no funciona", "es", ("en",)),
+        ("mi hijo esta en 45 y no despierta", "es", ()),
+        ("he is 45 and shaky", "en", ()),
+        # Loans and shared spellings (knowledge/language.yml not_mixing): no second language.
+        ("got a q, the libre reads low", "en", ()),
+        ("he had a convulsion", "en", ()),
+        ("el dexcom dice HI y mi hijo son las 3", "es", ()),
+    ],
+)
+def test_the_other_languages_a_message_has_words_of(text, language, others):
+    assert get_detector().mixed_with(text, language) == others
+
+
+def test_not_mixing_words_must_be_markers_of_their_language(tmp_path):
+    source = (KNOWLEDGE_DIR / "language.yml").read_text(encoding="utf-8")
+    path = tmp_path / "language.yml"
+    path.write_text(source.replace('es: [q, convulsion, "y"]', "es: [q, convulsion, pump]"), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"language.not_mixing.es.*pump"):
+        load_settings(path)

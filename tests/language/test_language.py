@@ -108,6 +108,13 @@ def test_english_blind_messages_are_never_taken_for_another_language():
     assert n > 1000 and wrong == 0 and right >= 0.95
 
 
+def test_english_blind_messages_never_get_a_reply_in_both_languages():
+    # knowledge/language.yml `not_mixing`: texting "q" and "y", an English "convulsion" are English.
+    texts = list(_english_blind())
+    both = [t for t in texts if D.mixed_with(t, D.detect(t) or "en")]
+    assert len(texts) > 1000 and both == []
+
+
 def test_portuguese_close_to_spanish_gets_spanish_not_the_bilingual_reply():
     # Known and accepted: a Portuguese question full of words Spanish shares reads as Spanish
     # (a false "other language" would leave an English or Spanish family without an answer).

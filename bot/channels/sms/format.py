@@ -13,8 +13,9 @@ logger = logging.getLogger(__name__)
 
 SMS_PART_CHARS = 320
 MAX_PARTS = 3
-# An escalation reply is never cut: before a conversation's language is known it is sent in
-# both languages (bot.rasa.nlg), about 700 characters of UCS-2 with the pump failure advice.
+# An escalation reply is never cut: before a conversation's language is known, or after a message
+# in both, it is sent in both languages (bot.rasa.nlg), about 700 characters of UCS-2 with the pump
+# failure advice.
 ESCALATION_MAX_PARTS = 6
 MAX_OPTIONS = 3
 
