@@ -138,9 +138,11 @@ FLOORS = {
     "es_set35.yml": {"topical": 122, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
     # es_set36 (sealed, run once after round 39, the last fresh set: 120, 40, 39, 0, 79): its figures after round 40.
     "es_set36.yml": {"topical": 120, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
-    # es_set37 (sealed, run once after round 40, the last fresh set): nothing tuned on it; one escalation reply
-    # in English, to a message led by English ("my son passed out, ...").
-    "es_set37.yml": {"topical": 118, "emergency": 41, "clinic": 42, "false_alarms": 0, "in_spanish": 82},
+    # es_set37 (sealed, run once after round 40: 118, 41, 42, 0, 82): one escalation reply in English, to a
+    # message led by English; since round 43 a message with words of both languages gets both (83).
+    "es_set37.yml": {"topical": 118, "emergency": 41, "clinic": 42, "false_alarms": 0, "in_spanish": 83},
+    # es_set38 (sealed, run once after round 42: 123, 40, 40, 0, 79): its figures after round 43.
+    "es_set38.yml": {"topical": 123, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
 }
 
 

@@ -110,6 +110,7 @@ IN_TRAINING_BEFORE = {
     "76146d240eaeaf6cb20f50be0ae545b5340bec9cb28ed488bcee6d468e63b047",  # set 27, in data/nlu since 9225f7f
     "b6d25e86ddf516a94fcddcc467ddf69fa19c1640afa0adb700893f4fc395feb0",  # set 27, in data/nlu since 87c65fd
     "55ecaa719c8f8733735df3738c7bd39745c68859c8c82b4326c485c316504d49",  # set 27, in data/nlu since 87c65fd
+    "dbba82e06067a62206d879690368e90bdf9c9d8d70b41c8e4722372769970ec6",  # set 28, in data/nlu since 9225f7f
 }
 # The figures of blind/README.md, as (right, of): a floor, not a target.
 FLOORS = {
@@ -154,6 +155,8 @@ FLOORS = {
     "set26": {"topical": (143, 150), "not_covered": (40, 40), "followups": (29, 30), "dose_or_escalation": 0},
     # set 27 (sealed, run once after round 38; the last fresh understanding set): nothing tuned on it.
     "set27": {"topical": (143, 150), "not_covered": (32, 40), "followups": (25, 30), "dose_or_escalation": 1},
+    # set 28 (sealed, run once after round 43; nothing tuned on it yet).
+    "set28": {"topical": (139, 150), "not_covered": (35, 40), "followups": (22, 30), "dose_or_escalation": 1},
 }
 
 
