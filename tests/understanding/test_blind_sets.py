@@ -121,30 +121,30 @@ FLOORS = {
     # and after round 35 (`narrower` in rules.yml and set 23's concepts: sets 1-22 +28 topical, +8 not covered),
     # and after rounds 36-38.
     "set1": {"topical": (145, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
-    "set2": {"topical": (140, 150), "not_covered": (36, 40), "followups": (22, 30), "dose_or_escalation": 1},
+    "set2": {"topical": (140, 150), "not_covered": (37, 40), "followups": (22, 30), "dose_or_escalation": 0},
     "set3": {"topical": (147, 150), "not_covered": (38, 40), "followups": (26, 30), "dose_or_escalation": 0},
     "set4": {"topical": (144, 150), "not_covered": (39, 40), "followups": (28, 30), "dose_or_escalation": 0},
-    "set5": {"topical": (141, 150), "not_covered": (37, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    "set5": {"topical": (142, 150), "not_covered": (37, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set6": {"topical": (145, 150), "not_covered": (39, 40), "followups": (30, 30), "dose_or_escalation": 0},
     "set7": {"topical": (146, 150), "not_covered": (40, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set8": {"topical": (137, 150), "not_covered": (37, 40), "followups": (28, 30), "dose_or_escalation": 0},
     "set9": {"topical": (147, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set10": {"topical": (144, 150), "not_covered": (38, 40), "followups": (28, 30), "dose_or_escalation": 1},
-    "set11": {"topical": (146, 150), "not_covered": (35, 40), "followups": (28, 30), "dose_or_escalation": 1},
+    "set11": {"topical": (147, 150), "not_covered": (35, 40), "followups": (28, 30), "dose_or_escalation": 1},
     "set12": {"topical": (143, 150), "not_covered": (37, 40), "followups": (27, 30), "dose_or_escalation": 1},
     "set13": {"topical": (149, 150), "not_covered": (39, 40), "followups": (29, 30), "dose_or_escalation": 0},
     "set14": {"topical": (148, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
-    "set15": {"topical": (146, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    "set15": {"topical": (146, 150), "not_covered": (39, 40), "followups": (28, 30), "dose_or_escalation": 0},
     "set16": {"topical": (144, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
     "set17": {"topical": (147, 150), "not_covered": (36, 40), "followups": (27, 30), "dose_or_escalation": 1},
     "set18": {"topical": (146, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
-    "set19": {"topical": (142, 150), "not_covered": (38, 40), "followups": (28, 30), "dose_or_escalation": 0},
+    "set19": {"topical": (143, 150), "not_covered": (38, 40), "followups": (30, 30), "dose_or_escalation": 0},
     # set 20 (sealed, run once after round 29: 139, 38, 27, 2): its figures after round 30.
     "set20": {"topical": (146, 150), "not_covered": (39, 40), "followups": (29, 30), "dose_or_escalation": 1},
     # set 21 (sealed, run once after round 30: 143, 39, 26, 0): its figures after round 31.
     "set21": {"topical": (146, 150), "not_covered": (40, 40), "followups": (29, 30), "dose_or_escalation": 0},
     # set 22 (sealed, run once after round 31: 141, 37, 27, 1): its figures after round 38.
-    "set22": {"topical": (145, 150), "not_covered": (38, 40), "followups": (27, 30), "dose_or_escalation": 1},
+    "set22": {"topical": (145, 150), "not_covered": (38, 40), "followups": (28, 30), "dose_or_escalation": 1},
     # set 23 (sealed, run once after round 34: 136, 36, 25, 0): its figures after round 38.
     "set23": {"topical": (146, 150), "not_covered": (40, 40), "followups": (28, 30), "dose_or_escalation": 0},
     # set 24 (sealed, run once after round 35: 139, 38, 26, 1): its figures after round 38.
@@ -154,9 +154,9 @@ FLOORS = {
     # set 26 (sealed, run once after round 37: 138, 38, 25, 0): its figures after round 38.
     "set26": {"topical": (143, 150), "not_covered": (40, 40), "followups": (29, 30), "dose_or_escalation": 0},
     # set 27 (sealed, run once after round 38; the last fresh understanding set): nothing tuned on it.
-    "set27": {"topical": (143, 150), "not_covered": (32, 40), "followups": (25, 30), "dose_or_escalation": 1},
-    # set 28 (sealed, run once after round 43; nothing tuned on it yet).
-    "set28": {"topical": (139, 150), "not_covered": (35, 40), "followups": (22, 30), "dose_or_escalation": 1},
+    "set27": {"topical": (143, 150), "not_covered": (33, 40), "followups": (26, 30), "dose_or_escalation": 1},
+    # set 28 (sealed, run once after round 43: 139, 35, 22, 1): its figures after round 44.
+    "set28": {"topical": (145, 150), "not_covered": (37, 40), "followups": (25, 30), "dose_or_escalation": 0},
 }
 
 

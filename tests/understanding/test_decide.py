@@ -144,6 +144,37 @@ def test_follow_ups_are_answered_from_the_previous_topic(previous, text, topic):
     assert found.topics == (topic,) and found.how == "followup"
 
 
+def test_words_that_point_back_point_to_a_topic_the_message_sets_off_before_them():
+    found = understand("and the supplies, who do we ask about that", SOCIAL, previous="saline_week")
+    assert found.topics == ("supplies",)
+    # Without a part of its own before them, they point to the previous topic.
+    assert understand("who do we ask about that", SOCIAL, previous="saline_week").topics == ("saline_week",)
+
+
+def test_a_dose_asked_after_the_settings_topic_is_the_dose_answer():
+    found = understand("by how much do we change the ratio", SOCIAL, previous="settings_changes", dose_question=True)
+    assert found.topics == ("dose_or_settings_advice",)
+
+
+def test_a_follow_up_about_meeting_the_people_just_named_stays_on_their_topic():
+    found = understand("what do we need done before seeing them", SOCIAL, previous="pump_training")
+    assert found.topics == ("pump_training",)
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("she got a pump offered. is that instead of injections", "what_is_pump"),
+        ("he hates finger pokes, will the pump reduce those", "checking_more"),
+        ("with no insulin in the pump the first week how does she get insulin", "saline_injections"),
+        ("is there a threshold for highs where we tell the team", "when_to_call"),
+        ("when do we get to the trickier parts of using it", "advanced_features"),
+    ],
+)
+def test_round_44_words_of_topics(text, topic):
+    assert understand(text, ranking(topic, first=0.5)).topics == (topic,)
+
+
 def test_a_follow_up_that_names_its_own_topic_gets_that_topic():
     assert understand("what about insurance then", ranking("insurance"), previous="saline_week").topics == (
         "insurance",
@@ -300,6 +331,9 @@ def test_a_spanish_question_about_water_is_not_covered():
         ("can he get his flu shot while on the pump", "vaccines"),
         ("how old should she be to manage her pump without us", "growing_up_with_the_pump"),
         ("when is he eligible for a new pump, his is 4 years old", "upgrades_and_warranty"),
+        ("at what age can she give her own boluses", "growing_up_with_the_pump"),
+        ("the claim for the pump was rejected by our insurance, what now", "coverage_appeals"),
+        ("how do we appeal a denial", "coverage_appeals"),
     ],
 )
 def test_themes_the_materials_do_not_cover(text, theme):

@@ -65,6 +65,10 @@ def _understand(
     clause_of = _clauses(reading)
     asking = _asking_clauses(reading, clause_of, lex)
     followed = _followup(reading, names, about, previous, rules, lex, bool(asking))
+    if followed and dose_question and followed != DOSE_TOPIC and followed == previous:
+        # A dose asked for after the settings topic ("by how much do we change the ratio") is the dose
+        # answer (the team sets doses), not the previous topic again.
+        followed = DOSE_TOPIC
     if followed:
         return Understanding(topic_intent(followed), (followed,), how="followup")
 
@@ -219,7 +223,13 @@ def _followup(
     if not asks and not (reading.words <= 4 and _has_question_word(reading, lex)):
         return None  # a short one asks wherever its question word stands ("on which basis")
     if "refers_back" in names:
-        return previous  # "who do i call with questions about that": the previous topic, whatever else it names
+        # "who do i call with questions about that": the previous topic, whatever else the message
+        # names; but a topic named in a part of its own before them, set off by a comma, is what
+        # they point to ("and the supplies, who do we ask about that").
+        back = min(s for n, s, _ in reading.hits if n == "refers_back")
+        commas = [i for i, tok in enumerate(reading.tokens[:back]) if tok.text == ","]
+        named = [(max(s for s in about[t] if s < back), t) for t in own if commas and about[t][0] < commas[-1]]
+        return max(named)[1] if named else previous
     if previous in about and (not own or _continues(reading, lex) or "back" in names):
         return previous  # a short question that names the previous topic again, or points back
     if own or any(n.startswith("theme:") for n in names):
