@@ -226,9 +226,9 @@ def _followup(
         # "who do i call with questions about that": the previous topic, whatever else the message
         # names; but a topic named in a part of its own before them, set off by a comma, is what
         # they point to ("and the supplies, who do we ask about that").
-        back = min(s for n, s, _ in reading.hits if n == "refers_back")
-        commas = [i for i, tok in enumerate(reading.tokens[:back]) if tok.text == ","]
-        named = [(max(s for s in about[t] if s < back), t) for t in own if commas and about[t][0] < commas[-1]]
+        back_at = min(s for n, s, _ in reading.hits if n == "refers_back")
+        commas = [i for i, tok in enumerate(reading.tokens[:back_at]) if tok.text == ","]
+        named = [(max(s for s in about[t] if s < back_at), t) for t in own if commas and about[t][0] < commas[-1]]
         return max(named)[1] if named else previous
     if previous in about and (not own or _continues(reading, lex) or "back" in names):
         return previous  # a short question that names the previous topic again, or points back
