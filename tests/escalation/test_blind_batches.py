@@ -58,6 +58,7 @@ IN_LEXICON_BEFORE = {
     "what should we do",  # batch K (2026-12-05); "what should @we do then" in en.yml since 118a375
     "she s awake now",  # batch U (2026-12-05); in a rules.yml comment since 9225f7f
     "we had to give glucagon",  # batch Z (2026-12-05); in a rules.yml comment since 1ea32e0
+    "had to give glucagon",  # batch AO (2026-12-05); in the same rules.yml comment
 }
 # Issue 13 (item 4) changed the policy the batches were written under: a question
 # about doses or settings with no reading, sign or request to act now gets the calm
@@ -119,6 +120,7 @@ KNOWN_WRONG = {
     "batch_al.yml": (0, 0),
     "batch_am.yml": (0, 0),
     "batch_an.yml": (0, 0),
+    "batch_ao.yml": (0, 0),
 }
 
 

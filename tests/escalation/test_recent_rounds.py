@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-43 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-45 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -277,6 +277,14 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "nadie le entiende lo que dice y tiene 44", "emergency"),  # failed before
         ([], "nadie le puso su insulina en la escuela", "clinic"),  # failed before
         ([], "nadie esta enfermo, solo pregunto por la cita", "none"),
+        # round 45 (from batch AO and Spanish set 39, run once on 80c661c)
+        ([], "3.0 mmol and she will not even open her mouth for juice", "emergency"),  # failed before
+        (["should i bolus now"], "4 units for 290?", "clinic"),  # failed before
+        (["what is the saline week"], "4 units for 290?", "none"),
+        ([], "he spent three days in the hospital with dka when diagnosed, he is 9 now and fine", "none"),  # failed before
+        ([], "she is in the hospital with dka", "emergency"),
+        ([], "se cayo la bomba a la tina y ahora no prende", "clinic"),  # failed before
+        ([], "ahora no sirve el dexcom pero la bomba esta bien", "none"),  # failed before
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):

@@ -111,6 +111,7 @@ IN_TRAINING_BEFORE = {
     "b6d25e86ddf516a94fcddcc467ddf69fa19c1640afa0adb700893f4fc395feb0",  # set 27, in data/nlu since 87c65fd
     "55ecaa719c8f8733735df3738c7bd39745c68859c8c82b4326c485c316504d49",  # set 27, in data/nlu since 87c65fd
     "dbba82e06067a62206d879690368e90bdf9c9d8d70b41c8e4722372769970ec6",  # set 28, in data/nlu since 9225f7f
+    "a606f5cb006d386849c625b9f3dbf54fde95fcc9b52ce62f4c31bacef514045e",  # set 29, in data/nlu since 87c65fd
 }
 # The figures of blind/README.md, as (right, of): a floor, not a target.
 FLOORS = {
@@ -157,6 +158,8 @@ FLOORS = {
     "set27": {"topical": (143, 150), "not_covered": (33, 40), "followups": (26, 30), "dose_or_escalation": 1},
     # set 28 (sealed, run once after round 43: 139, 35, 22, 1): its figures after round 44.
     "set28": {"topical": (145, 150), "not_covered": (37, 40), "followups": (25, 30), "dose_or_escalation": 0},
+    # set 29 (sealed, run once after round 44; the last fresh understanding set): nothing tuned on it.
+    "set29": {"topical": (145, 150), "not_covered": (40, 40), "followups": (29, 30), "dose_or_escalation": 0},
 }
 
 
