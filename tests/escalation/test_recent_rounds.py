@@ -281,7 +281,7 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "3.0 mmol and she will not even open her mouth for juice", "emergency"),  # failed before
         (["should i bolus now"], "4 units for 290?", "clinic"),  # failed before
         (["what is the saline week"], "4 units for 290?", "none"),
-        ([], "he spent three days in the hospital with dka when diagnosed, he is 9 now and fine", "none"),  # failed before
+        ([], "he was in the hospital with dka when diagnosed, he is 9 now and fine", "none"),  # failed before
         ([], "she is in the hospital with dka", "emergency"),
         ([], "se cayo la bomba a la tina y ahora no prende", "clinic"),  # failed before
         ([], "ahora no sirve el dexcom pero la bomba esta bien", "none"),  # failed before
