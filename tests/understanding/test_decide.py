@@ -100,6 +100,16 @@ def test_a_theme_in_a_clause_that_does_not_ask_is_context_not_the_question():
     assert understand(text, ranking("wearing_pump")).topics == ("wearing_pump",)
 
 
+def test_a_supplies_question_framed_as_whom_to_ask_is_about_the_supplies():
+    found = understand("about our pods shipment, who do we contact", ranking("contact", "supplies"))
+    assert found.topics == ("supplies",)
+
+
+def test_school_named_as_a_date_yields_to_the_timing_question():
+    found = understand("we hope to be on it before school, who picks the start date", ranking("timing"))
+    assert found.topics == ("timing",)
+
+
 def test_a_theme_yields_to_the_topic_it_names():
     assert understand("will the site get sore where the set goes in", ranking("sets_sites_taping")).topics == (
         "sets_sites_taping",
@@ -169,6 +179,9 @@ def test_a_follow_up_about_meeting_the_people_just_named_stays_on_their_topic():
         ("with no insulin in the pump the first week how does she get insulin", "saline_injections"),
         ("is there a threshold for highs where we tell the team", "when_to_call"),
         ("when do we get to the trickier parts of using it", "advanced_features"),
+        # round 46
+        ("can the pump take the place of his injections", "what_is_pump"),
+        ("the pods delivery never came", "supplies"),
     ],
 )
 def test_round_44_words_of_topics(text, topic):
