@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-45 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-47 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -284,7 +284,18 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "he was in the hospital with dka when diagnosed, he is 9 now and fine", "none"),  # failed before
         ([], "she is in the hospital with dka", "emergency"),
         ([], "se cayo la bomba a la tina y ahora no prende", "clinic"),  # failed before
-        ([], "ahora no sirve el dexcom pero la bomba esta bien", "none"),  # failed before
+        ([], "ahora no sirve el dexcom pero la bomba esta bien", "none"),
+        # round 47 (from Spanish set 40 and understanding set 30, run once on fa0ebbf)
+        ([], "anda gaspeando y tiene 480", "emergency"),  # failed before
+        ([], "su abuela se desmayo en misa pero ella no tiene diabetes", "none"),  # failed before
+        ([], "soy su abuela y se desmayo, tiene 40", "emergency"),
+        ([], "her grandma fainted at church but she isnt diabetic", "none"),  # failed before
+        ([], "im his grandpa and he fainted, 45", "emergency"),
+        ([], "no le ha subido de 190 en toda la semana", "none"),  # failed before
+        ([], "tiene 50 y no le sube", "clinic"),
+        ([], "durante la semana de suero le tengo que seguir poniendo la insulina?", "none"),  # failed before
+        ([], "can you tell me what a pump would do differently from shots", "none"),  # failed before
+        ([], "can i give a bolus instead of a shot", "clinic"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):

@@ -26,6 +26,9 @@ SETS = sorted(BLIND.glob("es_set*.yml"))
 # at the same time by another helper who never saw the set: coincidence, not copying.
 # SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set still to be run.
 COINCIDENCES = {
+    # set 40 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
+    "0e33a7a86bea9062a408ec0a9f18224bb393238155da2c15e30d577e2402585e",
+    "9c48321368dd95c79bbabfa7043a2bf2cc44bcee49e202987a0c384fc1ca1add",
     # set 34 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
     "a033e596fce1ddddf79dc3793bae9a90598b5fc005c6399101f1c40891a7133f",
     # set 29 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
@@ -145,6 +148,8 @@ FLOORS = {
     "es_set38.yml": {"topical": 123, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
     # es_set39 (sealed, run once after round 44: 119, 40, 39, 0, 79): its figures after round 45.
     "es_set39.yml": {"topical": 119, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
+    # es_set40 (sealed, run once after round 46: 119, 39, 40, 2, 82): its figures after round 47.
+    "es_set40.yml": {"topical": 120, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
 }
 
 

@@ -112,6 +112,7 @@ IN_TRAINING_BEFORE = {
     "55ecaa719c8f8733735df3738c7bd39745c68859c8c82b4326c485c316504d49",  # set 27, in data/nlu since 87c65fd
     "dbba82e06067a62206d879690368e90bdf9c9d8d70b41c8e4722372769970ec6",  # set 28, in data/nlu since 9225f7f
     "a606f5cb006d386849c625b9f3dbf54fde95fcc9b52ce62f4c31bacef514045e",  # set 29, in data/nlu since 87c65fd
+    "a5dcf9dd3ab8df0515310d7c3a049cf85ffe53f8b13be75ca9b7ae04b0b02f3d",  # set 30, in data/nlu since 87c65fd
 }
 # The figures of blind/README.md, as (right, of): a floor, not a target.
 FLOORS = {
@@ -121,8 +122,8 @@ FLOORS = {
     # and after round 29 (set 19's concepts: +6 topical, +4 not covered and 2 fewer escalations on set 19),
     # and after round 35 (`narrower` in rules.yml and set 23's concepts: sets 1-22 +28 topical, +8 not covered),
     # and after rounds 36-38.
-    "set1": {"topical": (145, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
-    "set2": {"topical": (140, 150), "not_covered": (37, 40), "followups": (22, 30), "dose_or_escalation": 0},
+    "set1": {"topical": (145, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
+    "set2": {"topical": (141, 150), "not_covered": (37, 40), "followups": (22, 30), "dose_or_escalation": 0},
     "set3": {"topical": (147, 150), "not_covered": (38, 40), "followups": (26, 30), "dose_or_escalation": 0},
     "set4": {"topical": (144, 150), "not_covered": (39, 40), "followups": (28, 30), "dose_or_escalation": 0},
     "set5": {"topical": (142, 150), "not_covered": (37, 40), "followups": (27, 30), "dose_or_escalation": 0},
@@ -131,19 +132,19 @@ FLOORS = {
     "set8": {"topical": (137, 150), "not_covered": (37, 40), "followups": (28, 30), "dose_or_escalation": 0},
     "set9": {"topical": (147, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set10": {"topical": (144, 150), "not_covered": (38, 40), "followups": (28, 30), "dose_or_escalation": 1},
-    "set11": {"topical": (147, 150), "not_covered": (35, 40), "followups": (28, 30), "dose_or_escalation": 1},
+    "set11": {"topical": (147, 150), "not_covered": (36, 40), "followups": (29, 30), "dose_or_escalation": 1},
     "set12": {"topical": (143, 150), "not_covered": (37, 40), "followups": (27, 30), "dose_or_escalation": 1},
     "set13": {"topical": (149, 150), "not_covered": (39, 40), "followups": (29, 30), "dose_or_escalation": 0},
     "set14": {"topical": (148, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set15": {"topical": (147, 150), "not_covered": (39, 40), "followups": (28, 30), "dose_or_escalation": 0},
     "set16": {"topical": (144, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
     "set17": {"topical": (147, 150), "not_covered": (36, 40), "followups": (27, 30), "dose_or_escalation": 1},
-    "set18": {"topical": (146, 150), "not_covered": (39, 40), "followups": (26, 30), "dose_or_escalation": 0},
+    "set18": {"topical": (147, 150), "not_covered": (39, 40), "followups": (27, 30), "dose_or_escalation": 0},
     "set19": {"topical": (143, 150), "not_covered": (38, 40), "followups": (30, 30), "dose_or_escalation": 0},
     # set 20 (sealed, run once after round 29: 139, 38, 27, 2): its figures after round 30.
     "set20": {"topical": (146, 150), "not_covered": (39, 40), "followups": (29, 30), "dose_or_escalation": 1},
     # set 21 (sealed, run once after round 30: 143, 39, 26, 0): its figures after round 31.
-    "set21": {"topical": (146, 150), "not_covered": (40, 40), "followups": (29, 30), "dose_or_escalation": 0},
+    "set21": {"topical": (147, 150), "not_covered": (40, 40), "followups": (29, 30), "dose_or_escalation": 0},
     # set 22 (sealed, run once after round 31: 141, 37, 27, 1): its figures after round 38.
     "set22": {"topical": (145, 150), "not_covered": (38, 40), "followups": (28, 30), "dose_or_escalation": 1},
     # set 23 (sealed, run once after round 34: 136, 36, 25, 0): its figures after round 38.
@@ -155,11 +156,14 @@ FLOORS = {
     # set 26 (sealed, run once after round 37: 138, 38, 25, 0): its figures after round 38.
     "set26": {"topical": (143, 150), "not_covered": (40, 40), "followups": (29, 30), "dose_or_escalation": 0},
     # set 27 (sealed, run once after round 38; the last fresh understanding set): nothing tuned on it.
-    "set27": {"topical": (143, 150), "not_covered": (33, 40), "followups": (26, 30), "dose_or_escalation": 1},
+    "set27": {"topical": (143, 150), "not_covered": (34, 40), "followups": (26, 30), "dose_or_escalation": 1},
     # set 28 (sealed, run once after round 43: 139, 35, 22, 1): its figures after round 44.
     "set28": {"topical": (145, 150), "not_covered": (37, 40), "followups": (25, 30), "dose_or_escalation": 0},
     # set 29 (sealed, run once after round 44: 145, 40, 29, 0): its figures after round 46.
     "set29": {"topical": (148, 150), "not_covered": (40, 40), "followups": (29, 30), "dose_or_escalation": 0},
+    # set 30 (sealed, run once after round 46: 141, 36, 28, 2): its figures after round 47; the escalation left is
+    # an occlusion alarm asked how to silence (a pump failure now: the clinic, by design).
+    "set30": {"topical": (147, 150), "not_covered": (39, 40), "followups": (29, 30), "dose_or_escalation": 1},
 }
 
 

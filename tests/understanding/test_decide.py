@@ -161,6 +161,16 @@ def test_words_that_point_back_point_to_a_topic_the_message_sets_off_before_them
     assert understand("who do we ask about that", SOCIAL, previous="saline_week").topics == ("saline_week",)
 
 
+def test_a_topic_named_inside_a_next_step_cue_is_the_question():
+    found = understand("what is the training visit after we order", ranking("pump_training", "ordering_pump"))
+    assert found.topics == ("pump_training",)
+
+
+def test_how_the_people_just_named_reach_the_family_stays_on_their_topic():
+    found = understand("and when will they contact us", SOCIAL, previous="pump_training")
+    assert found.topics == ("pump_training",)
+
+
 def test_a_dose_asked_after_the_settings_topic_is_the_dose_answer():
     found = understand("by how much do we change the ratio", SOCIAL, previous="settings_changes", dose_question=True)
     assert found.topics == ("dose_or_settings_advice",)
@@ -182,6 +192,10 @@ def test_a_follow_up_about_meeting_the_people_just_named_stays_on_their_topic():
         # round 46
         ("can the pump take the place of his injections", "what_is_pump"),
         ("the pods delivery never came", "supplies"),
+        # round 47
+        ("how do they decide when a child begins", "timing"),
+        ("do the injections end once the pump is on", "saline_injections"),
+        ("with the pump its no more needles at meals right", "what_is_pump"),
     ],
 )
 def test_round_44_words_of_topics(text, topic):
@@ -347,6 +361,10 @@ def test_a_spanish_question_about_water_is_not_covered():
         ("at what age can she give her own boluses", "growing_up_with_the_pump"),
         ("the claim for the pump was rejected by our insurance, what now", "coverage_appeals"),
         ("how do we appeal a denial", "coverage_appeals"),
+        ("will his pump be ok in freezing weather", "weather"),
+        ("we go snowboarding every winter, will the pump be fine", "sports"),
+        ("after years of sites does the skin get lumps", "skin_changes"),
+        ("what is the biggest bolus the pump can give at once", "alarms_and_device"),
     ],
 )
 def test_themes_the_materials_do_not_cover(text, theme):

@@ -198,6 +198,10 @@ def _followup(
                 topic = name[len("about:") :]
                 if topic in own and s < cue_start < e:
                     return topic
+                # A topic named inside the cue ("what is the <topic> after that"): that topic,
+                # the rest of the cue says when.
+                if topic in own and any(cs < s and e <= ce for cs, ce in cue_spans):
+                    return topic
             # The message names the step after the previous topic itself ("and then the insulin goes
             # in?" after the saline week): that step.
             following = _along(previous, step, rules) if previous else None
