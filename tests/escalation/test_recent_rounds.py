@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-47 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-48 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -296,6 +296,23 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "durante la semana de suero le tengo que seguir poniendo la insulina?", "none"),  # failed before
         ([], "can you tell me what a pump would do differently from shots", "none"),  # failed before
         ([], "can i give a bolus instead of a shot", "clinic"),
+        # round 48 (from batch AQ and Spanish set 41, run once on 869dd1b)
+        ([], "she keeps nodding off, groggy 2.7", "emergency"),  # failed before
+        ([], "esta medio dormido 2.9", "emergency"),  # failed before
+        ([], "he fell asleep 2 hours ago", "none"),
+        ([], "mom did his breakfast bolus and i gave it again by mistake", "clinic"),
+        ([], "dad gave his breakfast bolus and my wife did it again", "clinic"),
+        ([], "esta en 2.9 mmol y no entiende lo que le pregunto", "emergency"),  # failed before
+        ([], "no entiende lo que le digo sobre la bomba", "none"),
+        ([], "she doesnt understand what we are asking, bg 47", "emergency"),  # failed before
+        ([], "i dont understand what you are saying", "none"),
+        ([], "le salio 380 el dexcom", "clinic"),  # failed before
+        ([], "tiene 15 el mayor", "none"),
+        ([], "la semana de suero todavia le tengo que poner la insulina con pluma?", "none"),  # failed before
+        ([], "la semana que anda la bomba sin insulina como le ponemos la insulina", "none"),  # failed before
+        ([], "esta semana la bomba se quedo sin insulina", "clinic"),
+        ([], "we heard that pumps bring on dka sooner when a site fails, is it true", "none"),
+        ([], "i read 45 on his meter", "clinic"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):

@@ -150,6 +150,9 @@ FLOORS = {
     "es_set39.yml": {"topical": 119, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
     # es_set40 (sealed, run once after round 46: 119, 39, 40, 2, 82): its figures after round 47.
     "es_set40.yml": {"topical": 120, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
+    # es_set41 (sealed, run once after round 47: 120, 37, 37, 1, 76): its figures after round 48; the false alarm
+    # left is a seizure asked about with an unaccented "si" (it may be "sí"; where in doubt, escalate).
+    "es_set41.yml": {"topical": 122, "emergency": 38, "clinic": 38, "false_alarms": 1, "in_spanish": 77},
 }
 
 

@@ -164,6 +164,8 @@ FLOORS = {
     # set 30 (sealed, run once after round 46: 141, 36, 28, 2): its figures after round 47; the escalation left is
     # an occlusion alarm asked how to silence (a pump failure now: the clinic, by design).
     "set30": {"topical": (147, 150), "not_covered": (39, 40), "followups": (29, 30), "dose_or_escalation": 1},
+    # set 31 (sealed, run once after round 47: 142, 34, 26, 1): its figures after round 48.
+    "set31": {"topical": (146, 150), "not_covered": (37, 40), "followups": (27, 30), "dose_or_escalation": 0},
 }
 
 

@@ -161,6 +161,14 @@ def test_words_that_point_back_point_to_a_topic_the_message_sets_off_before_them
     assert understand("who do we ask about that", SOCIAL, previous="saline_week").topics == ("saline_week",)
 
 
+def test_a_topic_off_the_pathway_asked_with_a_next_step_cue_is_the_question():
+    found = understand("who picks the start date after that", SOCIAL, previous="evaluation")
+    assert found.topics == ("timing",)
+    # The step's own question goes along the pathway, not to the dose topic.
+    found = understand("and who changes the insulin after that", SOCIAL, previous="insulin_start")
+    assert found.topics == ("followup",)
+
+
 def test_a_topic_named_inside_a_next_step_cue_is_the_question():
     found = understand("what is the training visit after we order", ranking("pump_training", "ordering_pump"))
     assert found.topics == ("pump_training",)
@@ -196,6 +204,11 @@ def test_a_follow_up_about_meeting_the_people_just_named_stays_on_their_topic():
         ("how do they decide when a child begins", "timing"),
         ("do the injections end once the pump is on", "saline_injections"),
         ("with the pump its no more needles at meals right", "what_is_pump"),
+        # round 48
+        ("will a pump improve her control", "benefits_and_work"),
+        ("whats ongoing support like after the first months", "followup"),
+        ("is your program large", "program_history"),
+        ("do they keep tweaking the pump early on", "settings_changes"),
     ],
 )
 def test_round_44_words_of_topics(text, topic):
@@ -365,6 +378,8 @@ def test_a_spanish_question_about_water_is_not_covered():
         ("we go snowboarding every winter, will the pump be fine", "sports"),
         ("after years of sites does the skin get lumps", "skin_changes"),
         ("what is the biggest bolus the pump can give at once", "alarms_and_device"),
+        ("can the pump overheat in a hot car", "weather"),
+        ("how much is it per month for sets and pods", "cost"),
     ],
 )
 def test_themes_the_materials_do_not_cover(text, theme):

@@ -207,13 +207,26 @@ def _followup(
             following = _along(previous, step, rules) if previous else None
             if following in own:
                 return following
-            # From a topic the message names ("after the saline week"), else the previous one.
-            for base in [*own, previous]:
-                moved = _along(base, step, rules) if base else None
+            # From a topic the message names ("after the saline week"), else the previous one;
+            # but a topic of its own off every sequence is the question, and the cue says when
+            # ("will the settings change after that", "who sets the start date after that").
+            for base in own:
+                moved = _along(base, step, rules)
                 if moved:
                     return moved
-            if own:  # "will the settings change after that": its own topic; the cue says when
-                return own[0]
+            asked = [
+                t
+                for t in own
+                if t != DOSE_TOPIC  # who changes doses after a step: the step's question, not the dose topic
+                and not any(  # nor a topic the cue's own words show (the "step" of a next-step cue)
+                    n == f"about:{t}" and s < ce and cs < e for n, s, e in reading.hits for cs, ce in cue_spans
+                )
+            ]
+            if asked:
+                return asked[0]
+            moved = _along(previous, step, rules) if previous else None
+            if moved:
+                return moved
     if previous is None or reading.words > lex.max_followup_words:
         return None
     ordinal = next((n[len("ord:") :] for n in sorted(names) if n.startswith("ord:")), None)
