@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-48 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-49 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -313,6 +313,16 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "esta semana la bomba se quedo sin insulina", "clinic"),
         ([], "we heard that pumps bring on dka sooner when a site fails, is it true", "none"),
         ([], "i read 45 on his meter", "clinic"),
+        # round 49 (from batch AR, run once on c799370)
+        ([], "i jabbed him with the glucagon, he was not answering", "emergency"),  # failed before
+        ([], "le pique el glucagon en la pierna", "emergency"),  # failed before
+        (["had to use the baqsimi"], "now what", "emergency"),  # failed before
+        ([], "bolused for his snack twice, ugh", "clinic"),
+        ([], "he gets bolused for lunch twice a week at school", "none"),  # failed before
+        (["i think he got a double dose at dinner"], "he seems ok at the moment", "clinic"),  # failed before
+        (["i think he got a double dose at dinner"], "we phoned the on call nurse, hes ok", "none"),
+        (["ketones?"], "moderate", "clinic"),  # failed before
+        (["ketones?"], "negative", "none"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):

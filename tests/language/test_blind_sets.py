@@ -153,6 +153,8 @@ FLOORS = {
     # es_set41 (sealed, run once after round 47: 120, 37, 37, 1, 76): its figures after round 48; the false alarm
     # left is a seizure asked about with an unaccented "si" (it may be "sí"; where in doubt, escalate).
     "es_set41.yml": {"topical": 122, "emergency": 38, "clinic": 38, "false_alarms": 1, "in_spanish": 77},
+    # es_set42 (sealed, run once after round 48, every target of the issue met: 113, 38, 38, 0, 76): nothing tuned.
+    "es_set42.yml": {"topical": 113, "emergency": 38, "clinic": 38, "false_alarms": 0, "in_spanish": 76},
 }
 
 

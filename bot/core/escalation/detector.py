@@ -39,6 +39,7 @@ Signals = Dict[str, Tuple[str, int]]
 
 ALL_CLEAR = "all_clear"  # the concept of a message that says a concern is handled (rules.yml)
 CHECK_CLEAR = "check_clear"  # a check told clear ("negative"): it ends only the concerns of `check_clears`
+REACHED_TEAM = "reached_team"  # the family says it reached the team: it ends a concern of `lasting_concerns` too
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,13 @@ def assess_turns(
         CHECK_CLEAR in now.signals and bool(before.reason_keys) and set(before.reason_keys) <= rules.check_clears
     )
     detail = bool(now.signals & rules.details_after_concern) and not cleared
-    if now.level == "none" and before.level == "clinic" and (now.signals & rules.after_concern or detail):
+    # "Fine right now" after an insulin mistake: the insulin acts for hours (rules.yml `lasting_concerns`).
+    lasting = (
+        ALL_CLEAR in now.signals
+        and REACHED_TEAM not in now.signals
+        and bool(set(before.reason_keys) & rules.lasting_concerns)
+    )
+    if now.level == "none" and before.level == "clinic" and (now.signals & rules.after_concern or detail or lasting):
         return replace(before, from_context=True)
     # A context cue sent on its own just before ("what if" | "his dexcom says 55"; "my
     # friend's kid" | "is 45"): a short previous turn with no sign of its own that changes

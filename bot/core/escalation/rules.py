@@ -85,6 +85,9 @@ class Rules:
     # reasons a check told clear (signal `check_clear`) ends: "checked, negative" ends a ketone concern,
     # not a child who vomited
     check_clears: FrozenSet[str] = frozenset()
+    # reasons whose concern "fine now" (signal `all_clear`) does not end, unless the family says it reached
+    # the team (signal `reached_team`): an insulin mistake acts for hours
+    lasting_concerns: FrozenSet[str] = frozenset()
 
     @property
     def signals(self) -> FrozenSet[str]:
@@ -107,7 +110,14 @@ def _load(path: Path) -> Rules:
         load_yaml(path),
         "",
         ("languages", "units", "thresholds", "conversation", "context", "concepts", "evidence", "rules"),
-        ("context_together", "after_emergency", "after_concern", "details_after_concern", "check_clears"),
+        (
+            "context_together",
+            "after_emergency",
+            "after_concern",
+            "details_after_concern",
+            "check_clears",
+            "lasting_concerns",
+        ),
     )
     languages = s.strings(top["languages"], "languages")
     units_raw = s.mapping(top["units"], "units", ("mmol_to_mgdl", "mgdl", "mgdl_weak", "mmol"))
@@ -164,16 +174,19 @@ def _load(path: Path) -> Rules:
         after_emergency=_signal_set(s, top.get("after_emergency"), known_signals, "after_emergency"),
         after_concern=_signal_set(s, top.get("after_concern"), known_signals, "after_concern"),
         details_after_concern=_signal_set(s, top.get("details_after_concern"), known_signals, "details_after_concern"),
-        check_clears=_check_clears(s, top.get("check_clears"), frozenset(r.reason for r in rules)),
+        check_clears=_reasons(s, top.get("check_clears"), frozenset(r.reason for r in rules), "check_clears"),
+        lasting_concerns=_reasons(
+            s, top.get("lasting_concerns"), frozenset(r.reason for r in rules), "lasting_concerns"
+        ),
     )
 
 
-def _check_clears(s: Shape, raw, known: FrozenSet[str]) -> FrozenSet[str]:
-    """Reasons (of `rules`) whose concern a check told clear ends."""
-    names = s.strings(raw or [], "check_clears", empty_ok=True)
+def _reasons(s: Shape, raw, known: FrozenSet[str], field: str) -> FrozenSet[str]:
+    """Reasons (of `rules`) named by a rule about concerns (`check_clears`, `lasting_concerns`)."""
+    names = s.strings(raw or [], field, empty_ok=True)
     for i, name in enumerate(names):
         if name not in known:
-            raise s.error(f"check_clears[{i}]", f"unknown reason '{name}' (no rule of `rules` gives it)")
+            raise s.error(f"{field}[{i}]", f"unknown reason '{name}' (no rule of `rules` gives it)")
     return frozenset(names)
 
 
