@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-49 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-50 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -323,6 +323,17 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         (["i think he got a double dose at dinner"], "we phoned the on call nurse, hes ok", "none"),
         (["ketones?"], "moderate", "clinic"),  # failed before
         (["ketones?"], "negative", "none"),
+        # round 50 (from batch AS and Spanish set 43, run once on 3a48568)
+        (["he is talking gibberish"], "tandem reads 40 w down arrows", "emergency"),  # failed before
+        (
+            [],
+            "i puked twice today, i do not have diabetes, can her aunt come to training instead",
+            "none",
+        ),  # failed before
+        ([], "she vomited all night, i dont have diabetes but she does", "clinic"),
+        ([], "two weeks ago the pod fell off, we put a new one on and all good since", "none"),  # failed before
+        ([], "hace unos dias se le salio el cateter, lo cambiamos y normal desde entonces", "none"),  # failed before
+        ([], "last week the site came out and today it came out again", "clinic"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):
