@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-50 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-51 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -334,6 +334,13 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "two weeks ago the pod fell off, we put a new one on and all good since", "none"),  # failed before
         ([], "hace unos dias se le salio el cateter, lo cambiamos y normal desde entonces", "none"),  # failed before
         ([], "last week the site came out and today it came out again", "clinic"),
+        # round 51 (from batch AT and Spanish set 44, run once on df556fa)
+        ([], "his eyes will not open even when we shake him", "emergency"),  # failed before
+        ([], "my eyes wont open in the morning lol", "none"),
+        ([], "our first pump stopped working so they sent a new one and it works fine", "none"),  # failed before
+        ([], "the old pump broke and the new one hasnt come", "clinic"),
+        ([], "se le rompio el tubito a la bomba", "clinic"),  # failed before
+        ([], "been barfing since lunch, ketones moderate", "emergency"),  # failed before
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):

@@ -26,6 +26,8 @@ SETS = sorted(BLIND.glob("es_set*.yml"))
 # at the same time by another helper who never saw the set: coincidence, not copying.
 # SHA-256 of the normalised text, so nobody tuning reads a phrasing of a set still to be run.
 COINCIDENCES = {
+    # set 44 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
+    "a4de26286ce892949aa4f4c7f1afca296ef501ec69ab01af577c284d049eb88c",
     # set 40 (written 2026-12-05 by a helper who never saw data/): in data/nlu/es since 4ecc8a3, 2026-12-04
     "0e33a7a86bea9062a408ec0a9f18224bb393238155da2c15e30d577e2402585e",
     "9c48321368dd95c79bbabfa7043a2bf2cc44bcee49e202987a0c384fc1ca1add",
@@ -157,6 +159,8 @@ FLOORS = {
     "es_set42.yml": {"topical": 113, "emergency": 38, "clinic": 38, "false_alarms": 0, "in_spanish": 76},
     # es_set43 (sealed, run once after round 49, every target of the issue met: 121, 40, 40, 1, 81): after round 50.
     "es_set43.yml": {"topical": 121, "emergency": 40, "clinic": 40, "false_alarms": 0, "in_spanish": 80},
+    # es_set44 (sealed, run once after round 50: 114, 40, 40, 0, 80): its figures after round 51.
+    "es_set44.yml": {"topical": 114, "emergency": 40, "clinic": 41, "false_alarms": 0, "in_spanish": 81},
 }
 
 
