@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-51 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-52 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -341,6 +341,12 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "the old pump broke and the new one hasnt come", "clinic"),
         ([], "se le rompio el tubito a la bomba", "clinic"),  # failed before
         ([], "been barfing since lunch, ketones moderate", "emergency"),  # failed before
+        # round 52 (from batch AU and Spanish set 45, run once on a59be7d)
+        ([], "de pronto se le fue el conocimiento en el patio", "emergency"),  # failed before
+        ([], "creo que le puse mas insulina de la que tocaba", "clinic"),
+        ([], "the pod fell in the tub and now it will not prime", "clinic"),
+        ([], "i put tresiba in her pump cartridge by mistake", "clinic"),
+        ([], "can we put lantus in the pump", "none"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):
