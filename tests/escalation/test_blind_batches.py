@@ -127,6 +127,7 @@ KNOWN_WRONG = {
     "batch_as.yml": (0, 0),
     "batch_at.yml": (0, 1),  # "what should we do if | ... someday": the cue turn too long, "someday" no cue (left)
     "batch_au.yml": (1, 0),  # "so i think i bolused twice | for the same breakfast": a bare continuation (left)
+    "batch_av.yml": (0, 0),
 }
 
 

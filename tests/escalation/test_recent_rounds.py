@@ -1,4 +1,4 @@
-"""Concepts of rounds 28-52 (tests/escalation/blind/README.md), in this file's own words.
+"""Concepts of rounds 28-53 (tests/escalation/blind/README.md), in this file's own words.
 
 Twelve of the round-29 cases fail with the lexicons of commit 8651090, and the round-30
 cases marked so with those of ff491ae (checked); the others
@@ -347,6 +347,13 @@ def test_a_floor_the_sugar_stays_over_is_a_high(text, level):
         ([], "the pod fell in the tub and now it will not prime", "clinic"),
         ([], "i put tresiba in her pump cartridge by mistake", "clinic"),
         ([], "can we put lantus in the pump", "none"),
+        # round 53 (from batch AV and Spanish set 46, run once on 2ecde25; no fresh set after it)
+        ([], "my brother is passed out and his omnipod keeps beeping", "emergency"),  # failed before
+        ([], "her sister threw up, her pump is fine", "none"),
+        ([], "her cousin collapsed at church but he is not diabetic", "none"),  # failed before
+        ([], "creo que se tapo la manguerita, la bomba suena y suena", "clinic"),
+        ([], "se le quebro la pantalla a la bomba", "clinic"),  # failed before
+        ([], "no se si esta dando insulina la bomba en la semana de suero", "none"),
     ],
 )
 def test_later_rounds_concepts(earlier, text, level):
