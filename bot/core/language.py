@@ -130,6 +130,11 @@ def _codes(s: Shape, value, field: str) -> Tuple[str, ...]:
     return tuple(value)
 
 
+def _words(text: str) -> List[str]:
+    """The message's words as marker lists hold them: folded, apostrophes dropped ("don't" -> "dont")."""
+    return _WORD.findall(fold(text).replace("'", ""))
+
+
 def _switch_key(text: str) -> str:
     return " ".join(_WORD.findall(fold(text)))
 
@@ -169,7 +174,7 @@ class LanguageDetector:
         latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
         if latin < len(letters) / 2:
             return OTHER
-        words = _WORD.findall(fold(text).replace("'", ""))
+        words = _words(text)
         if not words:
             return None
         marks = {code: sum(w in m for w in words) for code, m in self.settings.markers.items()}
@@ -205,7 +210,7 @@ class LanguageDetector:
     def mixed_with(self, text: str, language: Optional[str]) -> Tuple[str, ...]:
         """The other answer languages whose marker words (not `not_mixing`) the message has: an
         escalation reply to it goes out in those too (bot.rasa.nlg, bot.channels.unavailable)."""
-        words = set(_WORD.findall(fold((text or "")[:MAX_CHARS]).replace("'", "")))
+        words = set(_words((text or "")[:MAX_CHARS]))
         cfg = self.settings
         return tuple(
             code
